@@ -1,0 +1,174 @@
+"""Turn raw news text into clean, indexable text plus the metadata the article states.
+
+News pages arrive with navigation crumbs, photo credits, "read also" links and copyright
+lines. Those are dropped line by line (never edited inside a line, so quotes stay verbatim);
+the outlet and the publication date are extracted only where the article states them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+MONTHS = {
+    "januari": 1, "january": 1, "jan": 1,
+    "februari": 2, "february": 2, "pebruari": 2, "feb": 2,
+    "maret": 3, "march": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5,
+    "juni": 6, "june": 6, "jun": 6,
+    "juli": 7, "july": 7, "jul": 7,
+    "agustus": 8, "august": 8, "agu": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
+    "november": 11, "nopember": 11, "nov": 11,
+    "desember": 12, "december": 12, "des": 12, "dec": 12,
+}
+WEEKDAYS = {  # Python's weekday(): Monday == 0
+    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5,
+    "minggu": 6, "ahad": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
+    "friday": 4, "saturday": 5, "sunday": 6,
+}
+_WEEKDAY_RE = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+# Whole lines that are page furniture rather than article text.
+_BOILERPLATE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^[|\-–—•*#=_~.]*$",  # separators, lone "|"
+        r"^(by|oleh|share|bagikan|tag|tags|tagar)\s*:?\s*$",
+        r"^(tag|tags|tagar)\s*:.*$",
+        r"^(foto|photo|ilustrasi|sumber foto|image)\s*:.*$",
+        r"^.*\b(foto|photo)\s*:\s*\S.*$",  # captions ending in a photo credit
+        r"^(membaca|baca juga|baca|read also|lihat juga|simak juga)\b\s*:?.*$",
+        r"^berita terkait\s*:.*$",
+        r"^(hak cipta|copyright)\b.*$",
+        r"^.*©.*$",
+        r"^(penerjemah|editor|penulis|pewarta|reporter|redaktur|translator)\s*:.*$",
+        r"^(kontak|contact|email|e-mail)\s*:.*$",
+        r"^(sumber|source)\s*:.*$",
+        r"^(tinggalkan komentar|leave a comment|komentar|advertisement|iklan)$",
+        r"^(biro komunikasi publik|humas\b.*)$",
+        r"^\(\*\)$",
+    )
+]
+
+_COPYRIGHT = re.compile(
+    r"(?:hak cipta|copyright)\s*(?:©|\(c\))?\s*"
+    r"(?P<outlet>[A-Za-z][\w .&-]*?)\s+(?P<year>(?:19|20)\d\d)",
+    re.IGNORECASE,
+)
+_DATELINE_OUTLET = re.compile(
+    r"^(?P<outlet>[A-Za-z0-9-]+\.(?:com|co\.id|id|net|org|go\.id))\s*,\s*[^–—-]{1,40}\s*[–—-]"
+)
+_SOURCE_LINE = re.compile(r"^(?:sumber|source)\s*:\s*(?P<outlet>.+?)\s*$", re.IGNORECASE)
+_PR_SIGNATURE = re.compile(r"^(?P<outlet>(?:biro komunikasi publik|humas\b.*))$", re.IGNORECASE)
+
+_DATE_LONG = re.compile(
+    rf"(?:(?P<wd>{_WEEKDAY_RE})\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH_RE})\.?\s+(?P<y>(?:19|20)\d\d)",
+    re.IGNORECASE,
+)
+_DATE_PAREN = re.compile(
+    rf"(?P<wd>{_WEEKDAY_RE})\s*\(\s*(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>(?:19|20)?\d\d))?\s*\)",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    text: str
+    title: str | None
+    source: str | None
+    published: str | None
+
+
+def is_boilerplate(line: str) -> bool:
+    stripped = line.strip()
+    return any(p.match(stripped) for p in _BOILERPLATE)
+
+
+def clean_article(raw: str) -> Cleaned:
+    """Drop boilerplate lines, keep paragraphs (joined by a blank line), read title/source/date."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    lines = [ln.rstrip() for ln in raw.split("\n")]
+    kept = [ln.strip() for ln in lines if ln.strip() and not is_boilerplate(ln)]
+    text = "\n\n".join(kept)
+    title = _title(kept)
+    return Cleaned(
+        text=text,
+        title=title,
+        source=extract_source([ln.strip() for ln in lines if ln.strip()]),
+        published=extract_published(raw),
+    )
+
+
+def _title(kept: list[str]) -> str | None:
+    for line in kept:
+        # The first meaningful line: has letters and is not a bare dateline like "NUSANTARA".
+        if re.search(r"[^\W\d_]{2,}", line) and len(line.split()) >= 2:
+            return line[:300]
+    return None
+
+
+def extract_source(lines: list[str]) -> str | None:
+    """The outlet, only where the article names it (copyright line, dateline, source line)."""
+    for line in lines:
+        m = _COPYRIGHT.search(line)
+        if m:
+            return m.group("outlet").strip()
+    for line in lines[:8]:
+        m = _DATELINE_OUTLET.match(line)
+        if m:
+            return m.group("outlet")
+    for line in lines:
+        m = _SOURCE_LINE.match(line)
+        if m:
+            return m.group("outlet")
+    for line in reversed(lines[-6:]):
+        m = _PR_SIGNATURE.match(line)
+        if m:
+            return m.group("outlet")
+    return None
+
+
+def extract_published(raw: str) -> str | None:
+    """Publication date as ISO ``YYYY-MM-DD`` (or ``YYYY`` when only a year is stated).
+
+    Order: a date line near the top ("Rabu , 17 Mei 2017"), then the dateline's
+    "Rabu (20/11/2024)", then a copyright year. A dateline without a year ("Kamis (4/12)")
+    is completed only with a year the article itself mentions on which that date falls on
+    that weekday; otherwise it is left out rather than guessed.
+    """
+    head = "\n".join(raw.strip().split("\n")[:6])
+    for m in _DATE_LONG.finditer(head):
+        date = _make_date(m.group("y"), MONTHS[m.group("m").lower()], m.group("d"))
+        if date:
+            return date
+    years = [int(y) for y in _YEAR.findall(raw)]
+    for m in _DATE_PAREN.finditer(raw):
+        weekday = WEEKDAYS[m.group("wd").lower()]
+        if m.group("y"):
+            year = int(m.group("y"))
+            year = year + 2000 if year < 100 else year
+            date = _make_date(year, int(m.group("m")), m.group("d"))
+            if date:
+                return date
+            continue
+        for year in sorted(set(years), reverse=True):
+            date = _make_date(year, int(m.group("m")), m.group("d"))
+            if date and dt.date.fromisoformat(date).weekday() == weekday:
+                return date
+    m = _COPYRIGHT.search(raw)
+    if m:
+        return m.group("year")
+    return None
+
+
+def _make_date(year: int | str, month: int, day: int | str) -> str | None:
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None

