@@ -109,8 +109,16 @@ def _title(kept: list[str]) -> str | None:
     for line in kept:
         # The first meaningful line: has letters and is not a bare dateline like "NUSANTARA".
         if re.search(r"[^\W\d_]{2,}", line) and len(line.split()) >= 2:
-            return line[:300]
+            return _shorten(line, 160)
     return None
+
+
+def _shorten(line: str, limit: int) -> str:
+    """A lead sentence used as title is cut at a word boundary."""
+    if len(line) <= limit:
+        return line
+    cut = line.rfind(" ", 0, limit)
+    return line[: cut if cut > 0 else limit].rstrip(" ,;:") + "…"
 
 
 def extract_source(lines: list[str]) -> str | None:

@@ -71,6 +71,21 @@ class IndexData:
         self.passage_doc_rows = np.array(
             [self.doc_rows[p.doc_id] for p in self.passages], dtype=np.int64
         )
+        # Sentences are stored grouped by document row, in text order.
+        doc_col = self.sentence_spans[:, 0] if len(self.sentence_spans) else np.zeros(0, np.int64)
+        rows = np.arange(len(self.documents))
+        self._sent_lo = np.searchsorted(doc_col, rows, side="left")
+        self._sent_hi = np.searchsorted(doc_col, rows, side="right")
+        self.passage_lang = np.array([p.lang or "" for p in self.passages], dtype=object)
+
+    def sentence_rows(self, passage_row: int) -> np.ndarray:
+        """Rows of ``sentence_spans`` that lie inside passage ``passage_row``."""
+        p = self.passages[passage_row]
+        doc_row = self.passage_doc_rows[passage_row]
+        lo, hi = self._sent_lo[doc_row], self._sent_hi[doc_row]
+        spans = self.sentence_spans[lo:hi]
+        inside = (spans[:, 1] >= p.char_start) & (spans[:, 2] <= p.char_end)
+        return np.arange(lo, hi)[inside]
 
     @property
     def encoder_id(self) -> str:

@@ -1,0 +1,1 @@
+"""Front doors: the HTTP app, the web page and the command line."""
