@@ -50,7 +50,7 @@ _BOILERPLATE = [
         r"^(kontak|contact|email|e-mail)\s*:.*$",
         r"^(sumber|source)\s*:.*$",
         r"^(tinggalkan komentar|leave a comment|komentar|advertisement|iklan)$",
-        r"^(biro komunikasi publik|humas\b.*)$",
+        r"^(biro komunikasi publik|humas(\s+[\w.&-]+){0,6})$",  # press-office signature
         r"^\(\*\)$",
     )
 ]
@@ -64,7 +64,9 @@ _DATELINE_OUTLET = re.compile(
     r"^(?P<outlet>[A-Za-z0-9-]+\.(?:com|co\.id|id|net|org|go\.id))\s*,\s*[^–—-]{1,40}\s*[–—-]"
 )
 _SOURCE_LINE = re.compile(r"^(?:sumber|source)\s*:\s*(?P<outlet>.+?)\s*$", re.IGNORECASE)
-_PR_SIGNATURE = re.compile(r"^(?P<outlet>(?:biro komunikasi publik|humas\b.*))$", re.IGNORECASE)
+_PR_SIGNATURE = re.compile(
+    r"^(?P<outlet>biro komunikasi publik|humas(?:\s+[\w.&-]+){0,6})$", re.IGNORECASE
+)
 
 _DATE_LONG = re.compile(
     rf"(?:(?P<wd>{_WEEKDAY_RE})\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH_RE})\.?\s+(?P<y>(?:19|20)\d\d)",
@@ -87,6 +89,8 @@ class Cleaned:
 
 def is_boilerplate(line: str) -> bool:
     stripped = line.strip()
+    if len(stripped) > 400:  # a long line is article text, whatever it starts with
+        return False
     return any(p.match(stripped) for p in _BOILERPLATE)
 
 

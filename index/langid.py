@@ -46,8 +46,13 @@ def detect_language(text: str, *, default: str = "id") -> str:
             guesses = detect_langs(text)
     except LangDetectException:
         return default
+    if len(words) <= 8:
+        # Too short for langdetect's full profile set: only decide between our two languages.
+        scores: dict[str, float] = {}
+        for g in guesses:
+            lang = _LANG_ALIASES.get(g.lang, g.lang)
+            if lang in ("id", "en"):
+                scores[lang] = scores.get(lang, 0.0) + g.prob
+        return max(scores, key=scores.__getitem__) if scores else default
     best = guesses[0]
-    lang = _LANG_ALIASES.get(best.lang, best.lang)
-    if len(words) <= 3 and (best.prob < 0.9 or lang not in ("id", "en")):
-        return default
-    return lang
+    return _LANG_ALIASES.get(best.lang, best.lang)

@@ -67,28 +67,42 @@ def read_text_bytes(name: str, data: bytes) -> str:
     return text
 
 
-def documents_from_jsonl(name: str, text: str) -> Iterator[Document]:
+def documents_from_jsonl(
+    name: str, text: str, skipped: list[tuple[str, str]] | None = None
+) -> Iterator[Document]:
+    """Documents of a JSON Lines corpus; with ``skipped``, bad lines are reported there and
+    the rest still read, otherwise the first bad line raises."""
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{lineno}: invalid JSON ({exc.msg})") from None
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise InputError(f"{name}:{lineno}: each line needs an object with a 'text' string")
-        doc_id = str(rec.get("id") or f"{Path(name).stem}-{lineno}")
-        yield document_from_text(
-            doc_id=doc_id, raw=rec["text"], title=rec.get("title") or None,
-            source=rec.get("source") or None, url=rec.get("url") or None,
-            published=rec.get("published") or None, lang=rec.get("lang") or None, path=name,
-        )
+            yield _jsonl_document(name, lineno, line)
+        except InputError as exc:
+            if skipped is None:
+                raise
+            skipped.append((f"{name}:{lineno}", str(exc)))
 
 
-def read_file(path: Path) -> list[Document]:
+def _jsonl_document(name: str, lineno: int, line: str) -> Document:
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}:{lineno}: invalid JSON ({exc.msg})") from None
+    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+        raise InputError(f"{name}:{lineno}: each line needs an object with a 'text' string")
+    doc_id = str(rec.get("id") or f"{Path(name).stem}-{lineno}")
+    meta = {k: rec.get(k) for k in ("title", "source", "url", "published", "lang")}
+    if any(v is not None and not isinstance(v, str) for v in meta.values()):
+        raise InputError(f"{name}:{lineno}: title, source, url, published and lang must be strings")
+    return document_from_text(
+        doc_id=doc_id, raw=rec["text"], path=name, **{k: v or None for k, v in meta.items()}
+    )
+
+
+def read_file(path: Path, skipped: list[tuple[str, str]] | None = None) -> list[Document]:
     text = read_text_bytes(path.name, path.read_bytes())
     if path.suffix == ".jsonl":
-        return list(documents_from_jsonl(str(path), text))
+        return list(documents_from_jsonl(str(path), text, skipped))
     return [document_from_text(doc_id=path.stem, raw=text, path=str(path))]
 
 
@@ -98,7 +112,7 @@ def read_documents(paths: Iterable[str | Path]) -> ReadReport:
     seen: set[str] = set()
     for f in expand_paths(paths):
         try:
-            docs = read_file(f)
+            docs = read_file(f, report.skipped)
         except (InputError, OSError) as exc:
             log.warning("skipped %s", exc)
             report.skipped.append((str(f), str(exc)))

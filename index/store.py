@@ -26,7 +26,9 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, tokenize
 from index.records import Document, Passage
 from index.vectors import build_vector_index, load_vector_index, save_vector_index
 
@@ -44,6 +46,8 @@ FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
 _CHECKSUM_MAX_BYTES = 64 * 1024 * 1024  # bigger files are checked by size on open
+_GENERATION_NAME = re.compile(r"gen-[0-9]{1,12}")
+PAUSE_ENV = "TELUSUR_TEST_PAUSE_AT"  # tests only: a writer stops at this stage (then is killed)
 
 
 class IndexStoreError(RuntimeError):
@@ -77,6 +81,15 @@ class IndexData:
         self._sent_lo = np.searchsorted(doc_col, rows, side="left")
         self._sent_hi = np.searchsorted(doc_col, rows, side="right")
         self.passage_lang = np.array([p.lang or "" for p in self.passages], dtype=object)
+        self._token_cache: dict[int, list[str]] = {}
+
+    def passage_tokens(self, passage_row: int) -> list[str]:
+        """BM25 tokens of a passage, computed once and kept."""
+        cache = self._token_cache
+        toks = cache.get(passage_row)
+        if toks is None:
+            toks = cache[passage_row] = tokenize(self.passages[passage_row].text)
+        return toks
 
     def sentence_rows(self, passage_row: int) -> np.ndarray:
         """Rows of ``sentence_spans`` that lie inside passage ``passage_row``."""
@@ -134,9 +147,26 @@ class IndexStore:
 
     def current_generation(self) -> str | None:
         try:
-            return (self.dir / CURRENT).read_text(encoding="utf-8").strip() or None
+            raw = (self.dir / CURRENT).read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise IndexStoreError(
+                f"index at {self.dir} is unreadable ({CURRENT}: {exc.strerror}); "
+                + _repair_hint(self.dir)
+            ) from None
+        try:
+            gen = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            gen = None
+        if gen == "":
+            return None
+        if gen is None or not _GENERATION_NAME.fullmatch(gen):
+            raise IndexStoreError(
+                f"index at {self.dir} is damaged: {CURRENT} does not name a generation "
+                f"(expected e.g. gen-000001); " + _repair_hint(self.dir)
+            )
+        return gen
 
     def read_manifest(self, generation: str | None = None) -> dict[str, Any]:
         gen = generation or self.current_generation()
@@ -173,10 +203,28 @@ class IndexStore:
         return manifest
 
     def load(self, *, expected_encoder: str | None = None) -> IndexData:
-        gen = self.current_generation()
+        for _ in range(4):
+            gen = self.current_generation()
+            try:
+                return self._load(gen, expected_encoder)
+            except IndexStoreError:
+                # A writer may have switched CURRENT and removed this generation meanwhile.
+                if self.current_generation() == gen:
+                    raise
+        return self._load(self.current_generation(), expected_encoder)
+
+    def _load(self, gen: str | None, expected_encoder: str | None) -> IndexData:
         manifest = self.read_manifest(gen)
         assert gen is not None
-        encoder_id = manifest["encoder"]["id"]
+        try:
+            encoder_id = manifest["encoder"]["id"]
+            files = dict(manifest["files"])
+            dict(manifest["documents"])
+        except (KeyError, TypeError, ValueError):
+            raise IndexStoreError(
+                f"index at {self.dir} is damaged: {gen}/manifest.json lacks encoder, files or "
+                "documents; " + _repair_hint(self.dir)
+            ) from None
         if expected_encoder is not None and expected_encoder != encoder_id:
             raise IndexStoreError(
                 f"index at {self.dir} was built with encoder {encoder_id!r} but "
@@ -185,7 +233,7 @@ class IndexStore:
                 f"--index-dir {self.dir}"
             )
         root = self.dir / gen
-        self._verify(root, manifest)
+        self._verify(root, files)
         try:
             documents = [Document(**json.loads(line)) for line in _lines(root / "documents.jsonl")]
             passages = [Passage(**json.loads(line)) for line in _lines(root / "passages.jsonl")]
@@ -209,8 +257,8 @@ class IndexStore:
             sentence_vectors=sentence_vectors, dense=dense, lexical=lexical, generation=gen,
         )
 
-    def _verify(self, root: Path, manifest: dict[str, Any]) -> None:
-        for name, meta in manifest.get("files", {}).items():
+    def _verify(self, root: Path, files: dict[str, Any]) -> None:
+        for name, meta in files.items():
             path = root / name
             if not path.is_file():
                 raise IndexStoreError(
@@ -218,9 +266,12 @@ class IndexStore:
                     + _repair_hint(self.dir)
                 )
             size = path.stat().st_size
-            bad = size != meta["bytes"] or (
-                size <= _CHECKSUM_MAX_BYTES and _sha256(path) != meta["sha256"]
-            )
+            try:
+                bad = size != meta["bytes"] or (
+                    size <= _CHECKSUM_MAX_BYTES and _sha256(path) != meta["sha256"]
+                )
+            except (KeyError, TypeError):
+                bad = True
             if bad:
                 raise IndexStoreError(
                     f"index at {self.dir} is damaged: {root.name}/{name} does not match its "
@@ -284,15 +335,19 @@ class IndexStore:
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
         )
         _fsync_tree(tmp)
+        _pause_for_tests("tmp-written")
         os.replace(tmp, self.dir / gen)
         _fsync_dir(self.dir)
-        pointer = self.dir / f".{CURRENT}.tmp-{os.getpid()}"
+        _pause_for_tests("renamed")
+        pointer = self.dir / f".tmp-{CURRENT}-{os.getpid()}"
         with pointer.open("w", encoding="utf-8") as f:
             f.write(gen + "\n")
             f.flush()
             os.fsync(f.fileno())
+        _pause_for_tests("pointer-written")
         os.replace(pointer, self.dir / CURRENT)
         _fsync_dir(self.dir)
+        _pause_for_tests("switched")
         self._collect_garbage(keep=gen)
         return gen
 
@@ -314,6 +369,13 @@ class IndexStore:
         for p in gens[:-KEEP_GENERATIONS]:
             if p.name != keep:
                 shutil.rmtree(p, ignore_errors=True)
+
+
+def _pause_for_tests(stage: str) -> None:
+    """Crash tests set TELUSUR_TEST_PAUSE_AT=<stage>: the writer stops here to be killed."""
+    if os.environ.get(PAUSE_ENV) == stage:
+        print(f"paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(600)
 
 
 def _lines(path: Path) -> Iterator[str]:

@@ -12,9 +12,9 @@ import faiss
 import numpy as np
 
 # Below this many vectors exact search is already fast enough (measured in eval/bench_scale).
-AUTO_HNSW_MIN = 200_000
+AUTO_HNSW_MIN = 20_000
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 96
 
 

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from index.langid import detect_language
+from search.engine import QueryError, QueryVectorCache
+
+ICCC = "003_d42ff7a54c18c015"
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "doc"),
+    [
+        ("Berapa nilai hibah USTDA untuk IKN?", "id", ICCC),
+        ("Who funded the command center in Nusantara?", "en", ICCC),
+        ("Which Korean city was a model for the new capital?", "en", "001_35330518a0891c6f"),
+        ("Tiga elemen kunci smart city ASEAN", "id", "004_16f2d6b19bdc8fa8"),
+    ],
+)
+def test_the_right_article_comes_first_in_every_mode(searcher, query, lang, doc):
+    for mode in ("hybrid", "dense"):
+        res = searcher.search(query, k=5, mode=mode)
+        assert res.query_lang == lang
+        assert res.hits[0].document.id == doc, (mode, [h.passage.id for h in res.hits])
+
+
+def test_hits_are_ranked_cited_and_exact(searcher):
+    res = searcher.search("hibah USTDA", k=10)
+    assert [h.rank for h in res.hits] == list(range(1, len(res.hits) + 1))
+    scores = [h.score for h in res.hits]
+    assert scores == sorted(scores, reverse=True)
+    for h in res.hits:
+        assert h.document.text[h.passage.char_start:h.passage.char_end] == h.passage.text
+
+
+def test_bm25_mode_needs_a_matching_term(searcher):
+    assert searcher.search("zzqx", mode="bm25").hits == []
+    assert searcher.search("Sejong", mode="bm25").hits[0].document.id == "001_35330518a0891c6f"
+
+
+def test_lang_filter(searcher):
+    assert searcher.search("smart city", lang="en").hits == []
+    assert all(h.passage.lang == "id" for h in searcher.search("smart city", lang="id").hits)
+
+
+def test_unknown_mode(searcher):
+    with pytest.raises(QueryError):
+        searcher.search("x", mode="magic")
+
+
+def test_repeated_query_is_not_embedded_again(searcher):
+    q = "Siapa Duta Besar Amerika Serikat untuk Indonesia? (cache test)"
+    searcher.search(q)
+    hits_before = searcher.cache.hits
+    searcher.search(q)
+    assert searcher.cache.hits == hits_before + 1
+
+
+def test_cache_is_bounded():
+    cache = QueryVectorCache(maxsize=3)
+    for i in range(10):
+        cache.put(str(i), np.zeros(2))
+    assert len(cache) == 3 and cache.get("9") is not None and cache.get("0") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Siapa Kepala OIKN?", "id"), ("Kapan ICCC diluncurkan?", "id"),
+        ("Who is the head of OIKN?", "en"), ("When was the ICCC launched?", "en"),
+        ("USTDA", "id"), ("", "id"),
+        ("Der Bundestag hat heute ein neues Gesetz über die Digitalisierung beschlossen.", "de"),
+    ],
+)
+def test_query_language(text, lang):
+    assert detect_language(text) == lang
