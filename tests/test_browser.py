@@ -125,6 +125,7 @@ def test_indonesian_question_gets_a_quoted_answer_with_citation(page) -> None:  
     assert re.match(r"^“.*7,6 juta.*” — Peluncuran Pusat Komando IKN.*, 2024-11-20", citation)
     shot(page, "answer-id")
     if os.environ.get("TELUSUR_UPDATE_SCREENSHOT"):
+        page.get_by_test_id("search-input").blur()
         page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
 
 
