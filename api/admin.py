@@ -60,24 +60,61 @@ def _write_out(report: BuildReport, skipped: list[dict[str, str]] | None = None)
     )
 
 
+_META_FIELDS = ("title", "source", "url", "published", "lang")
+
+
+def _check_doc(doc: Document, where: str) -> Document:
+    """Refuse what would break storage or responses: non-strings, lone surrogates, bad ids."""
+    prefix = f"{where}: " if where else ""
+    if (
+        not isinstance(doc.id, str) or not doc.id.strip() or len(doc.id) > 200
+        or any(c in doc.id for c in "/\\\x00")
+    ):
+        raise HTTPException(
+            422, f"{prefix}id: must be 1-200 characters with no '/', '\\' or NUL"
+        )
+    for name in ("id", "text", *_META_FIELDS):
+        value = getattr(doc, name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise HTTPException(422, f"{prefix}{name}: must be a string")
+        if not _encodable(value):
+            raise HTTPException(422, f"{prefix}{name}: not valid Unicode (lone surrogate)")
+    return doc
+
+
 def _doc_from_json(body: DocumentIn) -> Document:
+    for name in ("id", "text", *_META_FIELDS[:-1]):
+        value = getattr(body, name)
+        if value is not None and not _encodable(value):
+            raise HTTPException(422, f"{name}: not valid Unicode (lone surrogate)")
     if not body.text.strip():
         raise HTTPException(422, "text: must not be empty")
     doc_id = body.id or "doc-" + hashlib.sha256(body.text.encode()).hexdigest()[:16]
     if not doc_id.strip() or any(c in doc_id for c in "/\\\x00"):
         raise HTTPException(422, "id: must be non-empty and contain no '/', '\\' or NUL")
     try:
-        return document_from_text(
+        doc = document_from_text(
             doc_id=doc_id, raw=body.text, title=body.title, source=body.source, url=body.url,
             published=body.published,
         )
     except InputError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise HTTPException(422, f"text: {exc}") from None
+    return _check_doc(doc, "")
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def _docs_from_upload(request: Request, limit: int) -> list[Document]:
     form = await request.form()
-    files = [v for v in form.values() if hasattr(v, "filename") and hasattr(v, "read")]
+    files = [v for _, v in form.multi_items() if hasattr(v, "filename") and hasattr(v, "read")]
     if not files:
         raise HTTPException(422, "files: no file in the multipart upload")
     docs: list[Document] = []
@@ -93,11 +130,16 @@ async def _docs_from_upload(request: Request, limit: int) -> list[Document]:
         try:
             text = read_text_bytes(name, data)
             if suffix == ".jsonl":
-                docs.extend(documents_from_jsonl(name, text))
+                new = list(documents_from_jsonl(name, text))
             else:
-                docs.append(document_from_text(doc_id=PurePath(name).stem, raw=text))
+                new = [document_from_text(doc_id=PurePath(name).stem, raw=text)]
         except InputError as exc:
             raise HTTPException(422, str(exc)) from None
+        except RecursionError:
+            raise HTTPException(422, f"{name}: JSON nested too deeply") from None
+        if not new:
+            raise HTTPException(422, f"{name}: no documents in the file")
+        docs.extend(_check_doc(d, name) for d in new)
     return docs
 
 
@@ -126,7 +168,7 @@ def install_admin_routes(app: FastAPI) -> None:
                 raise HTTPException(413, f"body larger than {settings.max_upload_bytes} bytes")
             try:
                 body = DocumentIn.model_validate(json.loads(raw.decode("utf-8")))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 raise HTTPException(422, "body: not valid UTF-8 JSON") from None
             except ValidationError as exc:
                 raise HTTPException(422, json.loads(exc.json(include_url=False))) from None

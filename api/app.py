@@ -55,7 +55,7 @@ def validate_query(field: str, value: str) -> str:
 def validate_lang(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    if not LANG_CODE.match(value):
+    if not LANG_CODE.fullmatch(value):
         raise QueryError("lang", f"lang: {value!r} is not a language code such as 'id' or 'en'")
     return value
 
@@ -121,6 +121,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EncoderError)
     async def encoder_error(_: Request, exc: EncoderError) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        # Last resort only: every known failure has its own status above.
+        log.error("unexpected error on %s %s: %s", request.method, request.url.path,
+                  type(exc).__name__, exc_info=exc)
+        return JSONResponse(status_code=500, content={"detail": "internal error; see the log"})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,167 @@
+"""Bad queries are 422 naming the field; damaged index directories fail with a clear repair."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from api.cli import main as cli_main
+from index.encoders import Encoder
+from index.store import IndexStore, IndexStoreError
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"q": ""}, "q"), ({"q": "   \n "}, "q"), ({"q": "a" * 2001}, "q"),
+    ({"q": "banjir", "k": 0}, "k"), ({"q": "banjir", "k": 51}, "k"),
+    ({"q": "banjir", "k": "x"}, "k"), ({"q": "banjir", "mode": "magic"}, "mode"),
+    ({"q": "banjir", "lang": "indonesian"}, "lang"), ({"q": "banjir", "lang": "id\n"}, "lang"),
+    ({"q": "banjir\x00"}, "q"), ({"q": "ban\x07jir"}, "q"),
+])
+def test_bad_search_is_422_naming_field(client, params: dict, field: str) -> None:
+    r = client.get("/search", params=params)
+    assert r.status_code == 422, r.text
+    assert field in json.dumps(r.json()["detail"])
+
+
+def test_broken_utf8_in_query_string(client) -> None:
+    r = client.get("/search?q=%FF%FEbanjir")
+    assert r.status_code == 422 and "q" in str(r.json()["detail"])
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"question": ""}, "question"), ({"question": " "}, "question"),
+    ({"question": "a" * 2001}, "question"), ({"question": "banjir", "k": 0}, "k"),
+    ({"question": "banjir", "k": 99}, "k"), ({"question": "banjir", "mode": "x"}, "mode"),
+    ({"question": "banjir", "lang": "ID!"}, "lang"), ({"question": "ban\x1bjir"}, "question"),
+    ({}, "question"), ({"question": 5}, "question"),
+])
+def test_bad_ask_is_422_naming_field(client, body: dict, field: str) -> None:
+    r = client.post("/ask", json=body)
+    assert r.status_code == 422, r.text
+    assert field in json.dumps(r.json()["detail"])
+
+
+@pytest.mark.parametrize("raw", [b"\xff", b"{", b"[]", b'{"question": "\\ud800"}'])
+def test_bad_ask_bodies(client, raw: bytes) -> None:
+    r = client.post("/ask", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 422) and r.json()["detail"]  # FastAPI: 400 for bad bytes
+
+
+@pytest.mark.parametrize("q", [
+    "ما هو سعر الأرز", "大米价格上涨", "🌊🏠 banjir", "Ünïcödé ñ", "\u200b\u200dzwj", "𝔘𝔫𝔦",
+    "a" * 2000, "'; DROP TABLE x; --", "../../etc/passwd",
+])
+def test_any_script_searches_and_asks(client, q: str) -> None:
+    r = client.get("/search", params={"q": q, "k": 3})
+    assert r.status_code == 200, r.text
+    for mode in ("dense", "bm25"):
+        assert client.get("/search", params={"q": q, "mode": mode}).status_code == 200
+    assert client.post("/ask", json={"question": q}).status_code == 200
+
+
+def test_unknown_document_is_404_json(client) -> None:
+    r = client.get("/documents/%FF..%2F..")
+    assert r.status_code == 404 and r.json()["detail"]
+
+
+# ---- damaged or foreign index directories --------------------------------------------------
+def _damage(d: Path, how: str) -> None:
+    gen = d / (d / "CURRENT").read_text().strip()
+    if how == "missing-file":
+        (gen / "passages.npy").unlink()
+    elif how == "truncated-file":
+        data = (gen / "dense.faiss").read_bytes()
+        (gen / "dense.faiss").write_bytes(data[: len(data) // 2])
+    elif how == "modified-file":
+        with (gen / "documents.jsonl").open("a") as f:
+            f.write("{}\n")
+    elif how == "missing-manifest":
+        (gen / "manifest.json").unlink()
+    elif how == "garbage-manifest":
+        (gen / "manifest.json").write_bytes(b"\x00\xffnot json")
+    elif how in ("newer-format", "foreign", "no-encoder"):
+        m = json.loads((gen / "manifest.json").read_text())
+        if how == "newer-format":
+            m["format_version"] = 99
+        elif how == "foreign":
+            m["format"] = "something-else"
+        else:
+            del m["encoder"]
+        (gen / "manifest.json").write_text(json.dumps(m))
+    elif how == "garbage-current":
+        (d / "CURRENT").write_bytes(b"\xff\xfe../../etc\x00")
+    elif how == "current-names-nothing":
+        (d / "CURRENT").write_text("gen-999999\n")
+    elif how == "missing-generation":
+        shutil.rmtree(gen)
+    else:
+        raise AssertionError(how)
+
+
+DAMAGES = {
+    "missing-file": "passages.npy", "truncated-file": "dense.faiss",
+    "modified-file": "documents.jsonl", "missing-manifest": "manifest.json",
+    "garbage-manifest": "manifest.json", "newer-format": "format version 99",
+    "foreign": "does not hold a Telusur index", "no-encoder": "manifest.json",
+    "garbage-current": "CURRENT", "current-names-nothing": "gen-999999",
+    "missing-generation": "manifest.json",
+}
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGES))
+def test_damaged_index_is_a_clear_error(
+    how: str, tmp_path: Path, seed_index_dir: Path, encoder: Encoder, capsys,
+) -> None:
+    d = tmp_path / "index"
+    shutil.copytree(seed_index_dir, d)
+    _damage(d, how)
+    with pytest.raises(IndexStoreError) as info:
+        IndexStore(d).load(expected_encoder=encoder.id)
+    msg = str(info.value)
+    assert DAMAGES[how] in msg and "telusur index" in msg and str(d) in msg
+    # The CLI says the same in one line and exits 2 (no traceback).
+    assert cli_main(["search", "banjir", "--index-dir", str(d)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("telusur: error:") and "\n" not in err and "Traceback" not in err
+    assert "--rebuild" in err or "upgrade" in err
+
+
+def test_other_encoder_is_a_clear_error(seed_index_dir: Path) -> None:
+    with pytest.raises(IndexStoreError) as info:
+        IndexStore(seed_index_dir).load(expected_encoder="st:some/other-model")
+    msg = str(info.value)
+    assert "st:some/other-model" in msg and "TELUSUR_ENCODER" in msg and "--rebuild" in msg
+
+
+def test_damaged_index_is_503_json_not_500(
+    tmp_path: Path, seed_index_dir: Path, encoder: Encoder,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+    from search.engine import Searcher
+
+    d = tmp_path / "index"
+    shutil.copytree(seed_index_dir, d)
+    searcher = Searcher(IndexStore(d), encoder)
+    app = create_app(Settings(index_dir=d), searcher=searcher)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get("/search", params={"q": "banjir"}).status_code == 200
+        (d / "CURRENT").write_text("garbage\n")
+        r = c.get("/search", params={"q": "banjir"})
+        assert r.status_code == 503 and "CURRENT" in r.json()["detail"]
+
+
+def test_rebuild_repairs_a_damaged_index(tmp_path: Path, seed_index_dir: Path, capsys) -> None:
+    d = tmp_path / "index"
+    shutil.copytree(seed_index_dir, d)
+    _damage(d, "garbage-current")
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    assert cli_main(["index", str(seeds), "--index-dir", str(d), "--quiet"]) == 2
+    assert "--rebuild" in capsys.readouterr().err
+    assert cli_main(["index", str(seeds), "--rebuild", "--index-dir", str(d), "--quiet"]) == 0
+    assert len(IndexStore(d).load().documents) == 5
