@@ -53,6 +53,7 @@ def _inprocess(index_dir: Path, encoder_name: str, rounds: int) -> dict:
             parts["answer"].append(max(0.0, ask_ms - total))
             del ares
         for q in QUESTIONS:  # repeated query: vector comes from the cache
+            searcher.search(q, k=10)
             t = time.perf_counter()
             searcher.search(q, k=10)
             cached.append((time.perf_counter() - t) * 1000)
