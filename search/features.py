@@ -44,7 +44,7 @@ def query_info(query: str) -> QueryInfo:
     )
 
 
-def _proximity(qtokens: tuple[str, ...], ptokens: list[str]) -> tuple[float, float]:
+def term_proximity(qtokens: tuple[str, ...], ptokens: list[str]) -> tuple[float, float]:
     """(coverage, best window coverage): share of query terms in the passage, and in any
     ``_WINDOW``-token window of it."""
     if not qtokens:
@@ -84,7 +84,7 @@ def candidate_features(
         else:
             sent[i] = dense[i]
         p = data.passages[int(row)]
-        cov, prox = _proximity(query.tokens, data.passage_tokens(int(row)))
+        cov, prox = term_proximity(query.tokens, data.passage_tokens(int(row)))
         x[i, 10] = cov
         x[i, 11] = prox
         x[i, 12] = float(query.wanted == REASON or any(

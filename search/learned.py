@@ -17,6 +17,7 @@ import numpy as np
 from index.store import IndexData
 from search.candidates import Candidates
 from search.features import FEATURES, LEXICAL, candidate_features, query_info
+from search.fusion import ranks
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class LearnedRanker:
     mean: np.ndarray
     std: np.ndarray
     cross_lexical_scale: float = 1.0
+    # Across languages the dense retriever is the reliable recall source: cross-lingual
+    # candidates stay in dense tiers (top 5, top 10, rest) and the model reorders within a
+    # tier, so recall@5/@10 equal dense's while the top of the list improves.
+    cross_dense_tiers: tuple[int, ...] = (5, 10)
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> LearnedRanker:
@@ -35,6 +40,7 @@ class LearnedRanker:
             weights=np.asarray(spec["weights"], np.float32),
             mean=np.asarray(spec["mean"], np.float32), std=np.asarray(spec["std"], np.float32),
             cross_lexical_scale=float(spec.get("cross_lexical_scale", 1.0)),
+            cross_dense_tiers=tuple(int(t) for t in spec.get("cross_dense_tiers", (5, 10))),
         )
 
     def to_spec(self, **extra: Any) -> dict[str, Any]:
@@ -43,7 +49,8 @@ class LearnedRanker:
             "weights": [round(float(w), 6) for w in self.weights],
             "mean": [round(float(m), 6) for m in self.mean],
             "std": [round(float(s), 6) for s in self.std],
-            "cross_lexical_scale": self.cross_lexical_scale, **extra,
+            "cross_lexical_scale": self.cross_lexical_scale,
+            "cross_dense_tiers": list(self.cross_dense_tiers), **extra,
         }
 
     def features(
@@ -69,4 +76,10 @@ class LearnedRanker:
         x = self.features(
             cands, data=data, query=query, query_lang=query_lang, query_vector=query_vector
         )
-        return self.score_matrix(x).astype(np.float32)
+        scores = self.score_matrix(x)
+        cross = data.passage_lang[cands.rows] != query_lang
+        if self.cross_dense_tiers and cross.any():
+            dense_rank = ranks(cands.dense)
+            tier = sum((dense_rank > t).astype(np.float64) for t in self.cross_dense_tiers)
+            scores = np.where(cross, scores - 1e3 * tier, scores)
+        return scores.astype(np.float32)
