@@ -219,7 +219,7 @@ def _choose(
     confidence = config.confidence(abstain_features(cands, scores))
     hit = cands.hits[best]
     doc = hit.document
-    s0, e0 = cands.spans[best]
+    s0, e0 = _with_neighbour(cands, scores, best)
     hs, he = highlight(doc.text[s0:e0], question)
     start, end = fit_window(doc.text, s0, e0, s0 + hs, s0 + he)
     text = doc.text[start:end]
@@ -229,6 +229,26 @@ def _choose(
         sentence_similarity=float(cands.features[best, 0]),
     )
     return answer, confidence
+
+
+def _with_neighbour(cands: SentenceCandidates, scores: np.ndarray, best: int) -> tuple[int, int]:
+    """The best sentence, joined with its better-scoring adjacent sentence when both fit in
+    ``MAX_ANSWER_CHARS`` (an answer may be one or two sentences)."""
+    doc = cands.hits[best].document
+    s0, e0 = cands.spans[best]
+    pick: tuple[float, int, int] | None = None
+    for j, (sj, ej) in enumerate(cands.spans):
+        if j == best or cands.hits[j].document.id != doc.id:
+            continue
+        after = sj >= e0 and not doc.text[e0:sj].strip()
+        before = ej <= s0 and not doc.text[ej:s0].strip()
+        if (after or before) and (pick is None or scores[j] > pick[0]):
+            pick = (float(scores[j]), min(s0, sj), max(e0, ej))
+    if pick is not None and pick[2] - pick[1] <= MAX_ANSWER_CHARS and "\n\n" not in (
+        doc.text[pick[1]:pick[2]]
+    ):
+        return pick[1], pick[2]
+    return s0, e0
 
 
 def fit_window(text: str, start: int, end: int, hl_start: int, hl_end: int) -> tuple[int, int]:
