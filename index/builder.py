@@ -141,13 +141,14 @@ def apply_changes(
             stored = ChunkerConfig(**current.manifest["chunker"])
             if chunker is not None and chunker != stored:
                 log.info("chunker settings changed: re-chunking every document")
-                upserts = list(upserts) + [p.doc for p in parts.values()]
+                upserts = [p.doc for p in parts.values()] + list(upserts)  # new wins
                 parts = {}
             chunker = chunker or stored
         chunker = chunker or ChunkerConfig()
         hashes = current.manifest["documents"] if current else {}
 
         todo: dict[str, Document] = {}
+        upserts = list({d.id: d for d in upserts}.values())  # one id once: the last wins
         for doc in upserts:
             if doc.id in parts and hashes.get(doc.id) == content_hash(doc):
                 report.unchanged.append(doc.id)

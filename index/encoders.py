@@ -125,7 +125,11 @@ class SentenceTransformerEncoder:
             ) from exc
         label = Path(name_or_path).name if Path(name_or_path).exists() else name_or_path
         self.id = f"st:{label}"
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
         self.is_e5 = "e5" in name_or_path.lower()
         self._lock = threading.Lock()

@@ -41,6 +41,10 @@ def document_from_text(
     path: str | None = None,
 ) -> Document:
     """Clean raw article text into a stored document; given metadata wins over extracted."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{doc_id}: text holds invalid Unicode (lone surrogates)") from None
     cleaned = clean_article(raw)
     if not cleaned.text.strip():
         raise InputError(f"{doc_id}: no text left after cleaning")

@@ -69,6 +69,8 @@ class IndexData:
     generation: str = ""
     doc_rows: dict[str, int] = field(default_factory=dict)
     passage_doc_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # Query-independent values derived at query time (tokens, typed spans), kept per generation.
+    memo: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.doc_rows = {d.id: i for i, d in enumerate(self.documents)}

@@ -60,6 +60,19 @@ def term_proximity(qtokens: tuple[str, ...], ptokens: list[str]) -> tuple[float,
     return coverage, best / len(qset)
 
 
+def passage_spans(data: IndexData, row: int) -> list[tuple[str, frozenset[str]]]:
+    """Typed spans of a passage as (kind, lower-cased words); query-independent, so memoised."""
+    memo = data.memo.setdefault("typed_spans", {})
+    spans = memo.get(row)
+    if spans is None:
+        text = data.passages[row].text
+        spans = memo[row] = [
+            (s.kind, frozenset(re.findall(r"\w+", text[s.start:s.end].lower())))
+            for s in typed_spans(text)
+        ]
+    return spans
+
+
 def candidate_features(
     cands: Candidates, *, data: IndexData, query: QueryInfo, query_vector: np.ndarray | None,
 ) -> np.ndarray:
@@ -83,14 +96,12 @@ def candidate_features(
             sent[i] = float((data.sentence_vectors[srows] @ query_vector).max())
         else:
             sent[i] = dense[i]
-        p = data.passages[int(row)]
         cov, prox = term_proximity(query.tokens, data.passage_tokens(int(row)))
         x[i, 10] = cov
         x[i, 11] = prox
         x[i, 12] = float(query.wanted == REASON or any(
-            span_matches(s.kind, query.wanted)
-            and not set(re.findall(r"\w+", p.text[s.start:s.end].lower())) <= query.words
-            for s in typed_spans(p.text)
+            span_matches(kind, query.wanted) and not words <= query.words
+            for kind, words in passage_spans(data, int(row))
         ))
     x[:, 7] = sent
     x[:, 8] = minmax(sent)

@@ -67,3 +67,16 @@ def test_random_text_offsets_property():
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 80)))
         for s, e in sentence_spans(text):
             assert text[s:e].strip() == text[s:e] and e > s
+
+
+def test_same_id_twice_in_one_write_keeps_the_last(tmp_path, encoder):
+    from index.builder import apply_changes
+    from index.readers import document_from_text
+    from index.store import IndexStore
+
+    store = IndexStore(tmp_path / "idx")
+    first = document_from_text(doc_id="a", raw="Versi pertama berita ini.")
+    second = document_from_text(doc_id="a", raw="Versi kedua berita ini.")
+    report = apply_changes(store, encoder=encoder, upserts=[first, second], progress=False)
+    assert report.added == ["a"]
+    assert store.load().documents[0].text == "Versi kedua berita ini."

@@ -86,3 +86,18 @@ def test_jsonl_corpus_fields(tmp_path):
     assert docs[0].title == "Satu" and docs[0].source == "Kompas" and docs[0].url == "https://x/1"
     assert docs[0].published == "2024-01-02"
     assert docs[1].id == "a2" and docs[1].lang == "en"
+
+
+def test_jsonl_bad_lines_are_skipped_by_line_and_the_rest_read(tmp_path):
+    f = tmp_path / "c.jsonl"
+    f.write_text(
+        '{"id": "ok", "text": "Berita yang baik tentang IKN."}\n'
+        "not json\n"
+        '{"id": "sur", "text": "\\ud800 rusak"}\n'
+        '{"id": "num", "text": "Judul angka.", "title": 5}\n',
+        encoding="utf-8",
+    )
+    report = read_documents([f])
+    assert [d.id for d in report.documents] == ["ok"]
+    reasons = " ".join(r for _, r in report.skipped)
+    assert "invalid JSON" in reasons and "surrogates" in reasons and "strings" in reasons
