@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from api.schemas import DocumentIn, WriteOut
 from api.settings import Settings
@@ -173,8 +174,6 @@ def install_admin_routes(app: FastAPI) -> None:
             except ValidationError as exc:
                 raise HTTPException(422, json.loads(exc.json(include_url=False))) from None
             docs = [_doc_from_json(body)]
-        from starlette.concurrency import run_in_threadpool
-
         report = await run_in_threadpool(
             apply_changes, searcher.store, encoder=searcher.encoder, upserts=docs,
             progress=False,

@@ -160,7 +160,6 @@ def sentence_candidates(
     data: IndexData, hits: list[Hit], question: str, question_lang: str, qvec: np.ndarray,
 ) -> SentenceCandidates | None:
     info = query_info(question)
-    rows_by_pid = {p.id: i for i, p in enumerate(data.passages)} if hits else {}
     hit_scores = np.array([h.score for h in hits], dtype=np.float32)
     passage_mm = minmax(hit_scores) if len(hits) else hit_scores
     spans: list[tuple[int, int]] = []
@@ -168,7 +167,7 @@ def sentence_candidates(
     feats: list[list[float]] = []
     seen: set[tuple[str, int]] = set()
     for rank, hit in enumerate(hits):
-        srows = data.sentence_rows(rows_by_pid[hit.passage.id])
+        srows = data.sentence_rows(hit.row)
         if len(srows) == 0:
             continue
         sims = data.sentence_vectors[srows] @ qvec

@@ -32,7 +32,7 @@ def allowed_rows(data: IndexData, lang: str | None) -> np.ndarray | None:
     """Rows of passages in ``lang`` (None: no filter)."""
     if lang is None:
         return None
-    return np.array([i for i, p in enumerate(data.passages) if p.lang == lang], dtype=np.int64)
+    return np.flatnonzero(data.passage_lang == lang).astype(np.int64)
 
 
 def gather(

@@ -33,6 +33,7 @@ class Hit:
     score: float
     passage: Passage
     document: Document
+    row: int  # the passage's row in IndexData (vectors, sentences)
 
 
 @dataclass
@@ -140,6 +141,7 @@ class Searcher:
             Hit(
                 rank=i + 1, score=float(scores[j]), passage=data.passages[cands.rows[j]],
                 document=data.documents[data.passage_doc_rows[cands.rows[j]]],
+                row=int(cands.rows[j]),
             )
             for i, j in enumerate(order)
         ]
