@@ -1,16 +1,22 @@
-"""Train the answer sentence scorer and the abstention model; choose the threshold.
+"""Train the answer sentence scorers and the abstention models; choose the thresholds.
 
     python -m eval.train_answers --index-dir .telusur/facqa \
-        --train ../shared/benchmarks/facqa/train.jsonl --limit 1200 \
+        --train ../shared/benchmarks/facqa/train.jsonl \
         --tune eval/data/telusur_qa.jsonl --tune-corpus seeds --out search/answerer.json
 
 * Sentence scorer: listwise softmax over the sentences of the top 5 passages; a sentence is
-  right when it contains a gold answer (FacQA train only).
-* Abstention: logistic regression separating "the question's passage is in the index"
-  (positives: runs whose chosen sentence holds the answer) from "it is not" (negatives: the
-  same question with its gold document removed from the results) — FacQA train only.
-* Threshold: the highest that withholds at most 5% of answerable questions, on FacQA train
-  and on our labelled set; its abstain recall on our set's no-answer questions is recorded.
+  right when it contains a gold answer (FacQA train only). The cross-lingual scorer is the
+  same model trained on ``CROSS_SENTENCE_FEATURES`` only (the others zeroed).
+* Abstention: logistic regression, FacQA train only. Positives: runs whose chosen sentence
+  holds the answer. Negatives of two kinds: off-topic (the gold document removed from the
+  results) and on-topic (the passages kept, every sentence holding an answer removed, so the
+  best remaining sentence is a near miss — the case a journalist's unanswerable question
+  about the right subject produces).
+* Thresholds (same-language and cross-language): the highest that withholds at most
+  ``--max-abstained`` of the answerable questions of our labelled set (and, for the
+  same-language one, of FacQA train). What they withhold of our no-answer questions is
+  recorded in the file. The cross-language one is measured but only used with
+  ``--cross-threshold``: cross-lingual confidences are not comparable between corpora.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ import argparse
 import json
 import sys
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from eval.dataset import load_questions
+from eval.dataset import Question, load_questions
 from eval.metrics import contains_answer
 from eval.train_ranker import train
 from index.builder import index_paths
@@ -33,23 +40,70 @@ from search.answers import (
     ABSTAIN_FEATURES,
     ANSWER_PASSAGES,
     ANSWERER_FILE,
+    CROSS_SENTENCE_FEATURES,
     SENTENCE_FEATURES,
     AnswerConfig,
+    Head,
+    SentenceCandidates,
     abstain_features,
     ask,
+    relative_features,
     sentence_candidates,
 )
 from search.engine import Searcher
 
+NOT_CROSS_COLS = [i for i, f in enumerate(SENTENCE_FEATURES) if f not in CROSS_SENTENCE_FEATURES]
+# Abstention across languages keeps the question's names (language-independent) but not the
+# term overlap, type or span evidence.
+ABSTAIN_NOT_CROSS_COLS = [ABSTAIN_FEATURES.index(f)
+                          for f in ("coverage", "type_match", "type_strict", "span")]
 
-def _runs(searcher: Searcher, q, *, exclude_gold: bool):  # noqa: ANN001, ANN202
-    gold = {r["doc_id"] for r in q.relevant}
-    res = searcher.search(q.question, k=ANSWER_PASSAGES + 10)
-    hits = [h for h in res.hits if not (exclude_gold and h.document.id in gold)]
-    hits = hits[:ANSWER_PASSAGES]
-    if not hits:
+
+@dataclass
+class Run:
+    question: Question
+    cands: SentenceCandidates
+    labels: np.ndarray  # per sentence: holds an accepted answer
+    off_topic: SentenceCandidates | None  # the same question without its gold document
+
+
+def collect(searcher: Searcher, questions: list[Question]) -> list[Run]:
+    runs = []
+    for q in questions:
+        gold = {r["doc_id"] for r in q.relevant}
+        res = searcher.search(q.question, k=ANSWER_PASSAGES + 10)
+        if not res.hits:
+            continue
+        cands = sentence_candidates(res.data, res.hits[:ANSWER_PASSAGES], q.question,
+                                    res.query_lang, res.query_vector)
+        if cands is None:
+            continue
+        labels = np.array([contains_answer(cands.hits[i].document.text[s:e], q.answers)
+                           for i, (s, e) in enumerate(cands.spans)], dtype=bool)
+        rest = [h for h in res.hits if h.document.id not in gold][:ANSWER_PASSAGES]
+        off = sentence_candidates(res.data, rest, q.question, res.query_lang,
+                                  res.query_vector) if rest else None
+        runs.append(Run(q, cands, labels, off))
+    return runs
+
+
+def as_cross(cands: SentenceCandidates) -> SentenceCandidates:
+    """The same candidates as a cross-lingual question would see them."""
+    x = cands.features.copy()
+    x[:, NOT_CROSS_COLS] = 0.0
+    return replace(cands, features=x, cross=np.ones(len(x), dtype=bool))
+
+
+def subset(cands: SentenceCandidates, keep: np.ndarray) -> SentenceCandidates | None:
+    """Candidates without some sentences (their relative features recomputed)."""
+    if not keep.any():
         return None
-    return sentence_candidates(res.data, hits, q.question, res.query_lang, res.query_vector)
+    x = relative_features(cands.features[keep].copy())
+    return SentenceCandidates(
+        spans=[s for s, k in zip(cands.spans, keep, strict=True) if k],
+        hits=[h for h, k in zip(cands.hits, keep, strict=True) if k],
+        features=x, cross=cands.cross[keep],
+    )
 
 
 def _fold(weights: np.ndarray, mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, float]:
@@ -58,7 +112,7 @@ def _fold(weights: np.ndarray, mean: np.ndarray, std: np.ndarray) -> tuple[np.nd
     return w, float(-(mean / std) @ weights)
 
 
-def logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2, steps: int = 2000) -> np.ndarray:
+def logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2, steps: int = 3000) -> Head:
     mean, std = x.mean(0), x.std(0) + 1e-6
     z = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
     w = np.zeros(z.shape[1])
@@ -66,62 +120,62 @@ def logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2, steps: int = 200
         p = 1 / (1 + np.exp(-(z @ w)))
         w -= 0.5 * (z.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0])
     raw, bias = _fold(w[:-1], mean, std)
-    return np.r_[raw, bias + w[-1]]
+    return Head(tuple(float(v) for v in raw), bias + float(w[-1]))
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--index-dir", required=True)
-    p.add_argument("--train", required=True)
-    p.add_argument("--limit", type=int, default=1200, help="training questions used")
-    p.add_argument("--tune", required=True)
-    p.add_argument("--tune-corpus", nargs="+", required=True)
-    p.add_argument("--max-abstained", type=float, default=0.05)
-    p.add_argument("--out", default=str(ANSWERER_FILE))
-    args = p.parse_args(argv)
-
-    encoder = load_encoder()
-    searcher = Searcher(IndexStore(args.index_dir), encoder)
-    questions = [q for q in load_questions(args.train) if q.answers][: args.limit]
+def sentence_head(runs: list[Run], cross: bool) -> Head:
     xs, ys = [], []
-    for q in questions:
-        cands = _runs(searcher, q, exclude_gold=False)
-        if cands is None:
-            continue
-        labels = np.array([contains_answer(cands.hits[i].document.text[s:e], q.answers)
-                           for i, (s, e) in enumerate(cands.spans)], dtype=np.float32)
-        if 0 < labels.sum() < len(labels):
-            xs.append(cands.features)
-            ys.append(labels / labels.sum())
+    for r in runs:
+        if 0 < r.labels.sum() < len(r.labels):
+            c = as_cross(r.cands) if cross else r.cands
+            xs.append(c.features)
+            ys.append(r.labels / r.labels.sum())
     ranker = train(xs, ys, l2=1e-2)
-    sw, _ = _fold(ranker.weights, ranker.mean, ranker.std)
-    print(f"sentence scorer on {len(xs)} questions:",
-          dict(zip(SENTENCE_FEATURES, np.round(sw, 3).tolist(), strict=True)), file=sys.stderr)
+    w, b = _fold(ranker.weights, ranker.mean, ranker.std)
+    return Head(tuple(float(v) for v in w), b)
 
-    ax, ay = [], []
-    for q in questions:
-        for exclude in (False, True):
-            cands = _runs(searcher, q, exclude_gold=exclude)
-            if cands is None:
-                continue
-            scores = cands.features @ sw
-            best = int(np.argmax(scores))
-            s, e = cands.spans[best]
-            right = contains_answer(cands.hits[best].document.text[s:e], q.answers)
-            if exclude or right:
-                ax.append(abstain_features(cands, scores))
-                ay.append(0.0 if exclude else 1.0)
-    aw = logistic(np.array(ax), np.array(ay))
-    config = AnswerConfig(sentence_weights=tuple(float(w) for w in sw),
-                          abstain_weights=tuple(float(w) for w in aw[:-1]),
-                          abstain_bias=float(aw[-1]), abstain_below=0.0)
-    train_conf = np.array([config.confidence(f) for f, y in zip(ax, ay, strict=True) if y == 1])
-    train_neg = np.array([config.confidence(f) for f, y in zip(ax, ay, strict=True) if y == 0])
 
-    tune = load_questions(args.tune)
+def abstain_examples(
+    runs: list[Run], head: Head, cross: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, label, kind) — kind 0 answerable, 1 off-topic, 2 on-topic negative."""
+    xs, ys, kinds = [], [], []
+
+    def add(c: SentenceCandidates | None, label: float, kind: int, q: Question) -> None:
+        if c is None:
+            return
+        c = as_cross(c) if cross else c
+        f = abstain_features(c, head(c.features), q.question)
+        xs.append(f)
+        ys.append(label)
+        kinds.append(kind)
+
+    for r in runs:
+        c = as_cross(r.cands) if cross else r.cands
+        best = int(np.argmax(head(c.features)))
+        if r.labels[best]:
+            add(r.cands, 1.0, 0, r.question)
+        add(r.off_topic, 0.0, 1, r.question)
+        if r.labels.any():
+            add(subset(r.cands, ~r.labels), 0.0, 2, r.question)
+    return np.array(xs), np.array(ys), np.array(kinds)
+
+
+def _highest_threshold(confidences: np.ndarray, max_share: float) -> float:
+    """The highest threshold (3 decimals) under which at most ``max_share`` of
+    ``confidences`` fall (an answer is withheld when its confidence is below it)."""
+    ordered = np.sort(confidences)
+    k = int(np.floor(max_share * len(ordered)))  # how many may be withheld
+    return float(np.floor(ordered[k] * 1000) / 1000) if k < len(ordered) else 1.0
+
+
+def tune_thresholds(
+    config: AnswerConfig, tune: list[Question], tune_corpus: list[str], encoder,  # noqa: ANN001
+    train_conf: np.ndarray, max_abstained: float,
+) -> tuple[dict[bool, float], dict[str, float | None]]:
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(tmp)
-        index_paths(store, args.tune_corpus, encoder=encoder, progress=False)
+        index_paths(store, tune_corpus, encoder=encoder, progress=False)
         tune_searcher = Searcher(store, encoder)
         conf = []
         for q in tune:
@@ -133,10 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     for cross in (False, True):
         ans = np.array([c for c, a, x in conf if a and x == cross])
         una = np.array([c for c, a, x in conf if not a and x == cross])
-        quantiles = [np.quantile(ans, args.max_abstained)] if len(ans) else []
+        limits = [_highest_threshold(ans, max_abstained)] if len(ans) else []
         if not cross:  # FacQA train is Indonesian: it speaks for same-language answers only
-            quantiles.append(np.quantile(train_conf, args.max_abstained))
-        t = float(np.floor(min(quantiles) * 1000) / 1000) if quantiles else 0.0
+            limits.append(_highest_threshold(train_conf, max_abstained))
+        t = min(limits) if limits else 0.0
         thresholds[cross] = t
         tag = "cross" if cross else "same"
         measured |= {
@@ -144,21 +198,64 @@ def main(argv: list[str] | None = None) -> int:
             f"ours_{tag}_answerable_abstained": float((ans < t).mean()) if len(ans) else None,
             f"ours_{tag}_unanswerable_abstained": float((una < t).mean()) if len(una) else None,
         }
-    threshold = thresholds[False]
-    measured |= {
-        "facqa_train_answerable_abstained": float((train_conf < threshold).mean()),
-        "facqa_train_gold_removed_abstained": float((train_neg < threshold).mean()),
-    }
+    return thresholds, measured
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--index-dir", required=True)
+    p.add_argument("--train", required=True)
+    p.add_argument("--limit", type=int, default=0, help="training questions used (0: all)")
+    p.add_argument("--tune", required=True)
+    p.add_argument("--tune-corpus", nargs="+", required=True)
+    p.add_argument("--max-abstained", type=float, default=0.05)
+    p.add_argument("--cross-threshold", action="store_true",
+                   help="also withhold cross-lingual answers below a tuned confidence (off: "
+                        "the confidence tuned on our English questions withheld 23%% of the "
+                        "English FacQA translations, so it does not transfer)")
+    p.add_argument("--out", default=str(ANSWERER_FILE))
+    args = p.parse_args(argv)
+
+    encoder = load_encoder()
+    searcher = Searcher(IndexStore(args.index_dir), encoder)
+    questions = [q for q in load_questions(args.train) if q.answers]
+    if args.limit:
+        questions = questions[: args.limit]
+    runs = collect(searcher, questions)
+    heads: dict[str, Head] = {}
+    conf_pos: dict[str, np.ndarray] = {}
+    measured: dict[str, float | None] = {}
+    for cross in (False, True):
+        tag = "_cross" if cross else ""
+        sh = heads["sentence" + tag] = sentence_head(runs, cross)
+        x, y, kind = abstain_examples(runs, sh, cross)
+        if cross:
+            x[:, ABSTAIN_NOT_CROSS_COLS] = 0.0
+        ah = heads["abstain" + tag] = logistic(x, y)
+        prob = 1 / (1 + np.exp(-ah(x.astype(np.float32))))
+        conf_pos[tag] = prob[kind == 0]
+        measured |= {f"facqa_train{tag}_{name}_n": int((kind == k).sum())
+                     for k, name in enumerate(("answerable", "off_topic", "on_topic"))}
+        print(f"sentence{tag}:", dict(zip(SENTENCE_FEATURES, np.round(sh.weights, 3).tolist(),
+                                          strict=True)), file=sys.stderr)
+        print(f"abstain{tag}:", dict(zip(ABSTAIN_FEATURES, np.round(ah.weights, 3).tolist(),
+                                         strict=True)), file=sys.stderr)
+
+    config = AnswerConfig(**heads)
+    thresholds, tuned = tune_thresholds(
+        config, load_questions(args.tune), args.tune_corpus, encoder, conf_pos[""],
+        args.max_abstained,
+    )
+    measured |= tuned
     print(json.dumps(measured, indent=1), file=sys.stderr)
     spec = {
         "sentence_features": list(SENTENCE_FEATURES),
-        "sentence_weights": [round(float(w), 6) for w in sw],
         "abstain_features": list(ABSTAIN_FEATURES),
-        "abstain_weights": [round(float(w), 6) for w in aw[:-1]],
-        "abstain_bias": round(float(aw[-1]), 6), "abstain_below": threshold,
-        "abstain_below_cross": thresholds[True],
-        "trained_on": Path(args.train).name, "n_sentence_queries": len(xs),
-        "n_abstain_examples": len(ax), "threshold_measurements": measured,
+        **{k: h.spec() for k, h in heads.items()},
+        "abstain_below": thresholds[False],
+        "abstain_below_cross": thresholds[True] if args.cross_threshold else 0.0,
+        "trained_on": Path(args.train).name, "n_questions": len(runs),
+        "threshold_measurements": measured,
     }
     Path(args.out).write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -71,6 +71,18 @@ class LexicalIndex:
             return np.zeros(self.n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
 
+    def idf(self, tokens: Sequence[str]) -> list[float]:
+        """BM25 inverse document frequency of each token over passages (a token the index
+        has never seen gets the highest)."""
+        vocab, indptr = self._bm25.vocab_dict, self._bm25.scores["indptr"]
+        n = self.n
+        out = []
+        for t in tokens:
+            i = vocab.get(t)
+            df = 0 if i is None else int(indptr[i + 1] - indptr[i])
+            out.append(float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))))
+        return out
+
     def save(self, directory: Path) -> None:
         self._bm25.save(str(directory), show_progress=False)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from eval.dataset import load_questions
-from search.answers import MAX_ANSWER_CHARS, ask, highlight
+from search.answers import MAX_ANSWER_CHARS, NO_AMOUNT, ask, highlight
 
 QUESTIONS = load_questions(Path(__file__).resolve().parents[1] / "eval/data/telusur_qa.jsonl")
 
@@ -75,3 +75,32 @@ def test_ask_endpoint(client):
     assert body["passages"] and body["no_answer_reason"] is None
     r = client.post("/ask", json={"question": "  "})
     assert r.status_code == 422 and "question" in str(r.json()["detail"])
+
+
+ON_TOPIC_UNANSWERABLE = [q for q in QUESTIONS if not q.relevant]
+ANSWERABLE = [q for q in QUESTIONS if q.relevant]
+
+
+def test_withholds_on_topic_questions_the_articles_do_not_answer(searcher):
+    """Our 10 no-answer questions are about the articles' subjects (Sejong's budget, the SCCC
+    builder, IKN's area): most must be withheld while nearly all answerable ones are not."""
+    withheld = [q.id for q in ON_TOPIC_UNANSWERABLE if ask(searcher, q.question).answer is None]
+    lost = [q.id for q in ANSWERABLE if ask(searcher, q.question).answer is None]
+    assert len(withheld) >= 5, withheld
+    assert len(lost) <= 0.05 * len(ANSWERABLE) + 1e-9, lost
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Berapa anggaran pembangunan Kota Sejong?", "Berapa luas wilayah Ibu Kota Nusantara dalam "
+     "hektare?", "How much funding did Japan pledge for ASEAN smart city projects?"],
+)
+def test_a_question_about_money_or_area_needs_an_amount_in_the_passages(searcher, question):
+    result = ask(searcher, question)
+    assert result.answer is None and result.no_answer_reason == NO_AMOUNT
+    assert result.hits
+
+
+def test_money_questions_the_articles_answer_are_not_withheld(searcher):
+    result = ask(searcher, "Berapa nilai hibah USTDA untuk proyek ICCC di IKN?")
+    assert result.answer is not None and "$7,6 juta" in result.answer.text

@@ -73,3 +73,11 @@ def test_cache_is_bounded():
 )
 def test_query_language(text, lang):
     assert detect_language(text) == lang
+
+
+def test_idf_is_higher_for_rarer_terms():
+    from index.lexical import LexicalIndex, tokenize
+
+    lex = LexicalIndex.build(["kerja sama kota", "kerja sama hibah", "kerja sama Basuki"])
+    common, rare, unseen = lex.idf(tokenize("kerja basuki zzzz"))
+    assert common < rare < unseen
