@@ -24,6 +24,7 @@ from search.engine import Hit, Searcher
 from search.features import query_info, term_proximity
 from search.fusion import minmax
 from search.highlight import Highlighter, best_span, load_highlighter
+from search.span_features import Question, parse_question
 from search.spans import (
     REASON,
     answer_type_present,
@@ -212,6 +213,16 @@ class SentenceCandidates:
     cross: np.ndarray  # per sentence: not in the question's language
 
 
+def _sentence_terms(data: IndexData, srow: int, text: str) -> tuple[list[str], frozenset[str]]:
+    """BM25 tokens and lower-cased words of a stored sentence; query-independent, so kept per
+    index generation like the passages' tokens."""
+    memo = data.memo.setdefault("sentence_terms", {})
+    terms = memo.get(srow)
+    if terms is None:
+        terms = memo[srow] = (tokenize(text), frozenset(w.lower() for w in _WORD.findall(text)))
+    return terms
+
+
 def question_entities(question: str) -> frozenset[str]:
     """Words of the question that name something in any language: acronyms, numbers and
     capitalised words after the first (``SCCC``, ``2017``, ``Basuki``, ``Nairobi``)."""
@@ -238,6 +249,7 @@ def sentence_candidates(
     entities = question_entities(question)
     idf = data.lexical.idf(info.tokens)
     model = load_highlighter()
+    parsed = parse_question(question)
     idf_sum = sum(idf) or 1.0
     hit_scores = np.array([h.score for h in hits], dtype=np.float32)
     passage_mm = minmax(hit_scores) if len(hits) else hit_scores
@@ -259,13 +271,12 @@ def sentence_candidates(
             seen.add((hit.document.id, start))
             text = hit.document.text[start:end]
             cov, prox = 0.0, 0.0
+            toks, words = _sentence_terms(data, int(srow), text)
             if not cross:  # idf-weighted share of the question's terms, and their closeness
-                toks = tokenize(text)
                 present = set(toks)
                 cov = sum(w for t, w in zip(info.tokens, idf, strict=True) if t in present)
                 cov /= idf_sum
                 prox = term_proximity(info.tokens, toks)[1]
-            words = {w.lower() for w in _WORD.findall(text)}
             ent = len(entities & words) / len(entities) if entities else 0.0
             type_match = info.wanted == REASON or any(
                 span_matches(sp.kind, info.wanted)
@@ -279,7 +290,7 @@ def sentence_candidates(
             feats.append([
                 float(sim), 0.0, 0.0, cov, 0.0, prox, ent, float(type_match),
                 float(answer_type_present(text, question, info.wanted)),
-                _span_score(model, text, question), 0.0, 1.0 / (1 + rank),
+                0.0 if cross else _span_score(model, text, parsed), 0.0, 1.0 / (1 + rank),
                 float(passage_mm[rank]), float(heading), math.log1p(len(text)),
             ])
     if not spans:
@@ -401,8 +412,9 @@ def _inside_question(span_text: str, question: str) -> bool:
 _WORD = re.compile(r"\w+")
 
 
-def _span_score(model: Highlighter | None, text: str, question: str) -> float:
-    """How answer-like the best span of the sentence is (0 without a highlighter model)."""
+def _span_score(model: Highlighter | None, text: str, question: Question) -> float:
+    """How answer-like the best span of the sentence is (0 without a highlighter model; not
+    computed across languages, where the cross-lingual scorer gives it no weight)."""
     scored = model.best_scored(text, question) if model is not None else None
     return 0.0 if scored is None else scored[1]
 

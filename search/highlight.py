@@ -90,12 +90,12 @@ class Highlighter:
         return total
 
     def best(self, text: str, question: str) -> tuple[int, int] | None:
-        scored = self.best_scored(text, question)
+        scored = self.best_scored(text, parse_question(question))
         return None if scored is None else scored[0]
 
-    def best_scored(self, text: str, question: str) -> tuple[tuple[int, int], float] | None:
-        """The best span and its score; scores of one question compare across sentences."""
-        q = parse_question(question)
+    def best_scored(self, text: str, q: Question) -> tuple[tuple[int, int], float] | None:
+        """The best span and its score for a parsed question (``parse_question``, once per
+        question); scores of one question compare across sentences."""
         cands = candidates(text, q)
         if not len(cands.spans):
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.cleaning import MONTHS
 
@@ -69,14 +70,18 @@ def question_type(question: str) -> str:
     return ENTITY
 
 
-def typed_spans(text: str) -> list[TypedSpan]:
-    """All candidate answer spans in ``text``; PERSON/ENTITY spans double as PLACE."""
-    out: list[TypedSpan] = []
-    for kind, pattern in _SPAN_PATTERNS:
-        for m in pattern.finditer(text):
-            if m.end() > m.start() and m.group(0).strip():
-                out.append(TypedSpan(kind, m.start(), m.end()))
-    return out
+@lru_cache(maxsize=8192)
+def typed_spans(text: str) -> tuple[TypedSpan, ...]:
+    """All candidate answer spans in ``text``; PERSON/ENTITY spans double as PLACE.
+
+    Query-independent and asked for the same sentences by the ranker, the answer scorer and
+    the highlighter, so kept per text."""
+    return tuple(
+        TypedSpan(kind, m.start(), m.end())
+        for kind, pattern in _SPAN_PATTERNS
+        for m in pattern.finditer(text)
+        if m.end() > m.start() and m.group(0).strip()
+    )
 
 
 def span_matches(kind: str, wanted: str) -> bool:
