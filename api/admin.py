@@ -25,6 +25,7 @@ from index.readers import (
     InputError,
     document_from_text,
     documents_from_jsonl,
+    encodable,
     read_text_bytes,
 )
 from index.records import Document
@@ -65,7 +66,7 @@ _META_FIELDS = ("title", "source", "url", "published", "lang")
 
 
 def _check_doc(doc: Document, where: str) -> Document:
-    """Refuse what would break storage or responses: non-strings, lone surrogates, bad ids."""
+    """Refuse what would break storage or responses: non-strings and bad ids."""
     prefix = f"{where}: " if where else ""
     if (
         not isinstance(doc.id, str) or not doc.id.strip() or len(doc.id) > 200
@@ -78,17 +79,15 @@ def _check_doc(doc: Document, where: str) -> Document:
         value = getattr(doc, name)
         if value is None:
             continue
-        if not isinstance(value, str):
+        if not isinstance(value, str):  # Unicode was checked where the document was read
             raise HTTPException(422, f"{prefix}{name}: must be a string")
-        if not _encodable(value):
-            raise HTTPException(422, f"{prefix}{name}: not valid Unicode (lone surrogate)")
     return doc
 
 
 def _doc_from_json(body: DocumentIn) -> Document:
     for name in ("id", "text", *_META_FIELDS[:-1]):
         value = getattr(body, name)
-        if value is not None and not _encodable(value):
+        if value is not None and not encodable(value):
             raise HTTPException(422, f"{name}: not valid Unicode (lone surrogate)")
     if not body.text.strip():
         raise HTTPException(422, "text: must not be empty")
@@ -103,14 +102,6 @@ def _doc_from_json(body: DocumentIn) -> Document:
     except InputError as exc:
         raise HTTPException(422, f"text: {exc}") from None
     return _check_doc(doc, "")
-
-
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 async def _docs_from_upload(request: Request, limit: int) -> list[Document]:

@@ -35,16 +35,28 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+def encodable(value: str) -> bool:
+    """Whether ``value`` can be stored as UTF-8 (JSON escapes can smuggle in lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def document_from_text(
     *, doc_id: str, raw: str, title: str | None = None, source: str | None = None,
     url: str | None = None, published: str | None = None, lang: str | None = None,
     path: str | None = None,
 ) -> Document:
     """Clean raw article text into a stored document; given metadata wins over extracted."""
-    try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{doc_id}: text holds invalid Unicode (lone surrogates)") from None
+    if not encodable(doc_id):
+        raise InputError("document id holds invalid Unicode (lone surrogates)")
+    fields = {"text": raw, "title": title, "source": source, "url": url,
+              "published": published, "lang": lang}
+    for name, value in fields.items():
+        if value is not None and not encodable(value):
+            raise InputError(f"{doc_id}: {name} holds invalid Unicode (lone surrogates)")
     cleaned = clean_article(raw)
     if not cleaned.text.strip():
         raise InputError(f"{doc_id}: no text left after cleaning")

@@ -101,3 +101,15 @@ def test_jsonl_bad_lines_are_skipped_by_line_and_the_rest_read(tmp_path):
     assert [d.id for d in report.documents] == ["ok"]
     reasons = " ".join(r for _, r in report.skipped)
     assert "invalid JSON" in reasons and "surrogates" in reasons and "strings" in reasons
+
+
+def test_jsonl_metadata_with_lone_surrogates_is_skipped_not_fatal(tmp_path):
+    f = tmp_path / "c.jsonl"
+    f.write_text(
+        '{"id": "t", "text": "Berita tentang IKN.", "title": "Judul \\udc80"}\n'
+        '{"id": "ok", "text": "Berita lain tentang IKN."}\n',
+        encoding="utf-8",
+    )
+    report = read_documents([f])
+    assert [d.id for d in report.documents] == ["ok"]
+    assert report.skipped == [(f"{f}:1", "t: title holds invalid Unicode (lone surrogates)")]
