@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -193,15 +194,13 @@ def _install_routes(app: FastAPI) -> None:
     @app.get("/documents", response_model=list[DocumentSummary], summary="Indexed documents")
     def documents(searcher: SearcherDep) -> list[DocumentSummary]:
         data = searcher.data
-        counts: dict[str, int] = {}
-        for p in data.passages:
-            counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+        counts = np.bincount(data.passage_doc_rows, minlength=len(data.documents))
         return [
             DocumentSummary(
                 id=d.id, title=d.title, source=d.source, published=d.published, url=d.url,
-                lang=d.lang, n_passages=counts.get(d.id, 0),
+                lang=d.lang, n_passages=int(n),
             )
-            for d in data.documents
+            for d, n in zip(data.documents, counts, strict=True)
         ]
 
     @app.get(
@@ -215,7 +214,8 @@ def _install_routes(app: FastAPI) -> None:
             raise HTTPException(404, f"no document with id {doc_id!r}; see GET /documents")
         spans = [
             PassageSpan(passage_id=p.id, char_start=p.char_start, char_end=p.char_end)
-            for p in data.passages if p.doc_id == doc_id
+            for p in (data.passages[int(r)]
+                      for r in np.flatnonzero(data.passage_doc_rows == data.doc_rows[doc_id]))
         ]
         return DocumentOut(
             id=doc.id, title=doc.title, source=doc.source, published=doc.published, url=doc.url,

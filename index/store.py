@@ -94,13 +94,18 @@ class IndexData:
         return toks
 
     def sentence_rows(self, passage_row: int) -> np.ndarray:
-        """Rows of ``sentence_spans`` that lie inside passage ``passage_row``."""
-        p = self.passages[passage_row]
-        doc_row = self.passage_doc_rows[passage_row]
-        lo, hi = self._sent_lo[doc_row], self._sent_hi[doc_row]
-        spans = self.sentence_spans[lo:hi]
-        inside = (spans[:, 1] >= p.char_start) & (spans[:, 2] <= p.char_end)
-        return np.arange(lo, hi)[inside]
+        """Rows of ``sentence_spans`` that lie inside passage ``passage_row`` (computed once
+        per passage: the ranker and the answerer ask for them on every query)."""
+        memo = self.memo.setdefault("sentence_rows", {})
+        rows = memo.get(passage_row)
+        if rows is None:
+            p = self.passages[passage_row]
+            doc_row = self.passage_doc_rows[passage_row]
+            lo, hi = self._sent_lo[doc_row], self._sent_hi[doc_row]
+            spans = self.sentence_spans[lo:hi]
+            inside = (spans[:, 1] >= p.char_start) & (spans[:, 2] <= p.char_end)
+            rows = memo[passage_row] = np.arange(lo, hi)[inside]
+        return rows
 
     @property
     def encoder_id(self) -> str:

@@ -12,7 +12,7 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from index.store import IndexData
 from search.engine import Hit, Searcher
 from search.features import query_info, term_proximity
 from search.fusion import minmax
-from search.highlight import Highlighter, best_span, load_highlighter
+from search.highlight import best_span, clean_edges, load_highlighter
 from search.span_features import Question, parse_question
 from search.spans import (
     REASON,
@@ -184,17 +184,15 @@ def ask(
     assert data is not None
     qvec = res.query_vector if res.query_vector is not None else searcher.embed_query(question)
     cands = sentence_candidates(data, res.hits[:ANSWER_PASSAGES], question, res.query_lang, qvec)
-    answer, confidence = None, 0.0
+    answer, confidence, cross = None, 0.0, False
     if cands is not None:
-        answer, confidence = _choose(cands, question, config)
+        answer, confidence, cross = _choose(cands, question, config)
     reason = None
     if not res.hits:
         reason, answer = NO_PASSAGES, None
     elif cands is not None and lacks_asked_amount(cands, question):
         reason, answer, confidence = NO_AMOUNT, None, 0.0
-    elif answer is None or confidence < config.threshold(
-        (answer.document.lang or res.query_lang) != res.query_lang
-    ):
+    elif answer is None or confidence < config.threshold(cross):
         reason, answer = LOW_CONFIDENCE, None
     return AskResult(
         question=question, question_lang=res.query_lang, answer=answer,
@@ -211,6 +209,9 @@ class SentenceCandidates:
     hits: list[Hit]
     features: np.ndarray
     cross: np.ndarray  # per sentence: not in the question's language
+    # Per sentence: the highlighter's best span (offsets inside the sentence), when scored.
+    answer_spans: list[tuple[int, int] | None] = field(default_factory=list)
+    question: Question | None = None  # parsed once for the highlighter
 
 
 def _sentence_terms(data: IndexData, srow: int, text: str) -> tuple[list[str], frozenset[str]]:
@@ -258,6 +259,7 @@ def sentence_candidates(
     feats: list[list[float]] = []
     seen: set[tuple[str, int]] = set()
     cross_flags: list[bool] = []
+    answer_spans: list[tuple[int, int] | None] = []
     for rank, hit in enumerate(hits):
         srows = data.sentence_rows(hit.row)
         if len(srows) == 0:
@@ -283,20 +285,25 @@ def sentence_candidates(
                 and not _inside_question(text[sp.start:sp.end], question)
                 for sp in typed_spans(text)
             )
+            # Across languages the scorer gives the span no weight: not computed there.
+            scored = None if cross or model is None else model.best_scored(text, parsed)
+            span, span_score = scored if scored is not None else (None, 0.0)
             heading = len(text.split()) < 5 or not re.search(r"[.!?…\"”]$", text)
             spans.append((start, end))
+            answer_spans.append(span)
             owners.append(hit)
             cross_flags.append(cross)
             feats.append([
                 float(sim), 0.0, 0.0, cov, 0.0, prox, ent, float(type_match),
                 float(answer_type_present(text, question, info.wanted)),
-                0.0 if cross else _span_score(model, text, parsed), 0.0, 1.0 / (1 + rank),
+                span_score, 0.0, 1.0 / (1 + rank),
                 float(passage_mm[rank]), float(heading), math.log1p(len(text)),
             ])
     if not spans:
         return None
     x = relative_features(np.asarray(feats, dtype=np.float32))
-    return SentenceCandidates(spans=spans, hits=owners, features=x,
+    return SentenceCandidates(spans=spans, hits=owners, features=x, answer_spans=answer_spans,
+                              question=parsed,
                               cross=np.array(cross_flags, dtype=bool))
 
 
@@ -343,7 +350,8 @@ def abstain_features(
 
 def _choose(
     cands: SentenceCandidates, question: str, config: AnswerConfig,
-) -> tuple[Answer | None, float]:
+) -> tuple[Answer, float, bool]:
+    """The answer, its confidence, and whether it is in another language than the question."""
     scores = config.sentence_scores(cands.features, cands.cross)
     best = int(np.argmax(scores))
     confidence = config.confidence(abstain_features(cands, scores, question),
@@ -351,7 +359,11 @@ def _choose(
     hit = cands.hits[best]
     doc = hit.document
     s0, e0 = _with_neighbour(cands, scores, best)
-    hs, he = highlight(doc.text[s0:e0], question)
+    kept = cands.answer_spans[best] if best < len(cands.answer_spans) else None
+    if kept is not None and (s0, e0) == cands.spans[best]:  # scored already
+        hs, he = clean_edges(doc.text[s0:e0], *kept)
+    else:
+        hs, he = best_span(doc.text[s0:e0], cands.question or question)
     start, end = fit_window(doc.text, s0, e0, s0 + hs, s0 + he)
     text = doc.text[start:end]
     answer = Answer(
@@ -359,7 +371,7 @@ def _choose(
         highlight=(max(s0 + hs - start, 0), min(s0 + he - start, len(text))),
         sentence_similarity=float(cands.features[best, 0]),
     )
-    return answer, confidence
+    return answer, confidence, bool(cands.cross[best])
 
 
 def _with_neighbour(cands: SentenceCandidates, scores: np.ndarray, best: int) -> tuple[int, int]:
@@ -410,13 +422,6 @@ def _inside_question(span_text: str, question: str) -> bool:
 
 
 _WORD = re.compile(r"\w+")
-
-
-def _span_score(model: Highlighter | None, text: str, question: Question) -> float:
-    """How answer-like the best span of the sentence is (0 without a highlighter model; not
-    computed across languages, where the cross-lingual scorer gives it no weight)."""
-    scored = model.best_scored(text, question) if model is not None else None
-    return 0.0 if scored is None else scored[1]
 
 
 def highlight(text: str, question: str) -> tuple[int, int]:

@@ -134,12 +134,17 @@ def clean_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return (s, e) if s < e else (0, len(text))
 
 
-def best_span(text: str, question: str, *, model_path: Path = HIGHLIGHTER_FILE) -> tuple[int, int]:
-    """``[start, end)`` inside ``text`` of the span most likely to answer ``question``."""
+def best_span(
+    text: str, question: str | Question, *, model_path: Path = HIGHLIGHTER_FILE,
+) -> tuple[int, int]:
+    """``[start, end)`` inside ``text`` of the span most likely to answer ``question`` (its
+    text, or already parsed by ``parse_question``)."""
     model = load_highlighter(model_path)
-    span = model.best(text, question) if model is not None else None
+    parsed = question if isinstance(question, Question) else parse_question(question)
+    scored = model.best_scored(text, parsed) if model is not None else None
+    span = scored[0] if scored is not None else None
     if span is None:
-        span = heuristic_span(text, question)
+        span = heuristic_span(text, parsed.text)
     return clean_edges(text, *span)
 
 

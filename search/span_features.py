@@ -132,6 +132,7 @@ class Question:
     head: frozenset[str]
     focus: str = "<none>"
     money: bool = False
+    text: str = ""
 
 
 def _wh(question: str) -> tuple[str, int, int]:
@@ -167,7 +168,7 @@ def parse_question(question: str) -> Question:
         focus = next((w for w in near if w in FOCUS), "<other>" if near else "<none>")
     qt = question_type(question)
     return Question(qt if qt in QTYPES else ENTITY, wh, frozenset(words), frozenset(head),
-                    focus, bool(_MONEY_Q.search(question)))
+                    focus, bool(_MONEY_Q.search(question)), question)
 
 
 def _token_class(tok: str) -> str:
