@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint eval bench clean
+.PHONY: install serve test lint typecheck eval train bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,16 +21,24 @@ serve: install
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q -rs
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(PY) -m mypy
 
 FACQA ?= ../shared/benchmarks/facqa
 eval: install
 	$(VENV)/bin/telusur eval eval/data/telusur_qa.jsonl --corpus seeds --report eval/results/telusur_qa.md --json eval/results/telusur_qa.json
 	$(VENV)/bin/telusur eval $(FACQA)/valid.jsonl --corpus $(FACQA)/corpus.jsonl --index-dir .telusur/facqa --report eval/results/facqa_valid.md --json eval/results/facqa_valid.json
 	$(VENV)/bin/telusur eval eval/data/facqa_valid_en.jsonl --index-dir .telusur/facqa --report eval/results/facqa_valid_en.md --json eval/results/facqa_valid_en.json
+
+# Rebuild the shipped models (search/models/*.json) from FacQA train, in dependency order.
+train: install
+	$(PY) -m eval.train --facqa $(FACQA)
 
 bench: install
 	$(VENV)/bin/telusur bench --out eval/results/bench

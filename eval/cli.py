@@ -1,4 +1,5 @@
-"""``telusur eval`` and ``telusur bench`` subcommands (registered by ``api.cli``)."""
+"""``telusur eval`` and ``telusur bench``: registered through the ``telusur.commands`` entry
+point (``pyproject.toml``), so the product's CLI finds them without importing ``eval``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 def register(
     sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]
 ) -> None:
-    from eval import bench, evaluate
+    from eval import bench, evaluate  # heavy: loaded only when the CLI starts
 
     p = sub.add_parser("eval", help="score retrieval (and answers) on a labelled set")
     evaluate.add_arguments(p)

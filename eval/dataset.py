@@ -14,6 +14,10 @@ from index.records import Document
 log = logging.getLogger(__name__)
 
 
+SPLITS = ("tune", "heldout")
+CATEGORIES = ("natural", "keyword", "informal", "mixed", "unanswerable")
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -21,25 +25,37 @@ class Question:
     lang: str
     relevant: list[dict] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
+    # Our sets declare a tuning half (used to tune and calibrate) and a held-out half (the
+    # one reported); other sets have no split.
+    split: str | None = None
+    category: str = "natural"
 
     @property
     def answerable(self) -> bool:
         return bool(self.relevant)
 
 
-def load_questions(path: str | Path) -> list[Question]:
+def load_questions(path: str | Path, *, split: str | None = None) -> list[Question]:
+    """Questions of a labelled set; with ``split``, only that half (``tune`` or ``heldout``)."""
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     out = []
     for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
-            out.append(Question(
+            relevant = list(rec.get("relevant") or [])
+            q = Question(
                 id=str(rec["id"]), question=rec["question"], lang=rec.get("lang") or "id",
-                relevant=list(rec.get("relevant") or []), answers=list(rec.get("answers") or []),
-            ))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                relevant=relevant, answers=list(rec.get("answers") or []),
+                split=rec.get("split"),
+                category=rec.get("category") or ("natural" if relevant else "unanswerable"),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}:{lineno}: not a labelled question ({exc})") from None
+        if split is None or q.split == split:
+            out.append(q)
     return out
 
 

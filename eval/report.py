@@ -13,7 +13,8 @@ def write_chart(path: Path, payload: dict[str, Any]) -> None:
     import matplotlib.pyplot as plt
 
     modes = payload["modes"]
-    langs = sorted({lang for by_lang in modes.values() for lang in by_lang})
+    langs = sorted({g for by_group in modes.values() for g in by_group
+                    if not g.startswith("category=")})
     ks = ["recall@1", "recall@5", "recall@10"]
     fig, axes = plt.subplots(1, len(langs), figsize=(4.2 * len(langs), 3.6), squeeze=False)
     for ax, lang in zip(axes[0], langs, strict=True):

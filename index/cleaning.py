@@ -11,27 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-MONTHS = {
-    "januari": 1, "january": 1, "jan": 1,
-    "februari": 2, "february": 2, "pebruari": 2, "feb": 2,
-    "maret": 3, "march": 3, "mar": 3,
-    "april": 4, "apr": 4,
-    "mei": 5, "may": 5,
-    "juni": 6, "june": 6, "jun": 6,
-    "juli": 7, "july": 7, "jul": 7,
-    "agustus": 8, "august": 8, "agu": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9,
-    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
-    "november": 11, "nopember": 11, "nov": 11,
-    "desember": 12, "december": 12, "des": 12, "dec": 12,
-}
-WEEKDAYS = {  # Python's weekday(): Monday == 0
-    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5,
-    "minggu": 6, "ahad": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
-    "friday": 4, "saturday": 5, "sunday": 6,
-}
-_WEEKDAY_RE = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
-_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+from index.text import MONTH_PATTERN, MONTHS, WEEKDAY_PATTERN, WEEKDAYS, YEAR
 
 # Whole lines that are page furniture rather than article text.
 _BOILERPLATE = [
@@ -69,14 +49,13 @@ _PR_SIGNATURE = re.compile(
 )
 
 _DATE_LONG = re.compile(
-    rf"(?:(?P<wd>{_WEEKDAY_RE})\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH_RE})\.?\s+(?P<y>(?:19|20)\d\d)",
+    rf"(?:(?P<wd>{WEEKDAY_PATTERN})\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<m>{MONTH_PATTERN})\.?\s+(?P<y>(?:19|20)\d\d)",
     re.IGNORECASE,
 )
 _DATE_PAREN = re.compile(
-    rf"(?P<wd>{_WEEKDAY_RE})\s*\(\s*(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>(?:19|20)?\d\d))?\s*\)",
+    rf"(?P<wd>{WEEKDAY_PATTERN})\s*\(\s*(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>(?:19|20)?\d\d))?\s*\)",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -159,7 +138,7 @@ def extract_published(raw: str) -> str | None:
         date = _make_date(m.group("y"), MONTHS[m.group("m").lower()], m.group("d"))
         if date:
             return date
-    years = [int(y) for y in _YEAR.findall(raw)]
+    years = [int(y) for y in YEAR.findall(raw)]
     for m in _DATE_PAREN.finditer(raw):
         weekday = WEEKDAYS[m.group("wd").lower()]
         if m.group("y"):

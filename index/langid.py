@@ -7,38 +7,26 @@ strongest signal a question has; langdetect (seeded) decides the rest.
 
 from __future__ import annotations
 
-import re
 import threading
 
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
+from index.text import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS, LETTER_RUN
+
 DetectorFactory.seed = 0
 _LOCK = threading.Lock()  # langdetect's factory is a module-level singleton
 
-ID_WORDS = frozenset(
-    """yang dan di ke dari untuk dengan pada adalah ini itu dalam tidak akan oleh sebagai atau
-    juga telah sudah bisa dapat ada apa siapa kapan mana dimana di mana berapa bagaimana mengapa
-    kenapa apakah bila jika karena serta para sebuah seorang tersebut kami kita mereka ia dia
-    nya hingga antara tentang saat bagi agar namun tetapi masih lebih sangat secara menjadi
-    berapakah siapakah apakah kapankah manakah""".split()
-)
-EN_WORDS = frozenset(
-    """the of and to in is was were are for on with by from that this which who whom whose what
-    when where why how did does do has have had be been being an a as at it its their there
-    will would can could should many much about into than then those these""".split()
-)
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LANG_ALIASES = {"ms": "id", "tl": "id", "jw": "id", "su": "id"}
 
 
 def detect_language(text: str, *, default: str = "id") -> str:
     """ISO 639-1 code of ``text``; Malay-family guesses map to ``id``; ``default`` if unsure."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower() for w in LETTER_RUN.findall(text)]
     if not words:
         return default
-    id_hits = sum(w in ID_WORDS for w in words)
-    en_hits = sum(w in EN_WORDS for w in words)
+    id_hits = sum(w in ID_FUNCTION_WORDS for w in words)
+    en_hits = sum(w in EN_FUNCTION_WORDS for w in words)
     if len(words) <= 25 and id_hits != en_hits and max(id_hits, en_hits) >= 1:
         return "id" if id_hits > en_hits else "en"
     try:

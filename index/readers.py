@@ -8,16 +8,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from index.cleaning import clean_article
+from index.documents import InputError, check_id, check_meta, check_text, check_url
 from index.langid import detect_language
 from index.records import Document, ReadReport
 
 log = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".txt", ".md"}
 SUFFIXES = TEXT_SUFFIXES | {".jsonl"}
-
-
-class InputError(ValueError):
-    """A path or file the user gave cannot be used at all (as opposed to skippable files)."""
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -35,39 +32,33 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def encodable(value: str) -> bool:
-    """Whether ``value`` can be stored as UTF-8 (JSON escapes can smuggle in lone surrogates)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def document_from_text(
     *, doc_id: str, raw: str, title: str | None = None, source: str | None = None,
     url: str | None = None, published: str | None = None, lang: str | None = None,
     path: str | None = None,
 ) -> Document:
-    """Clean raw article text into a stored document; given metadata wins over extracted."""
-    if not encodable(doc_id):
-        raise InputError("document id holds invalid Unicode (lone surrogates)")
-    fields = {"text": raw, "title": title, "source": source, "url": url,
-              "published": published, "lang": lang}
-    for name, value in fields.items():
-        if value is not None and not encodable(value):
-            raise InputError(f"{doc_id}: {name} holds invalid Unicode (lone surrogates)")
+    """Clean raw article text into a stored document; given metadata wins over extracted.
+
+    Every document rule (``index.documents``) is checked here, whatever the entry point."""
+    doc_id = check_id(doc_id)
+    try:
+        raw = check_text(raw)
+        meta = {name: check_meta(name, value) for name, value in
+                (("title", title), ("source", source), ("published", published), ("lang", lang))}
+        url = check_url(url)
+    except InputError as exc:
+        raise InputError(f"{doc_id}: {exc}") from None
     cleaned = clean_article(raw)
     if not cleaned.text.strip():
         raise InputError(f"{doc_id}: no text left after cleaning")
     return Document(
         id=doc_id,
         text=cleaned.text,
-        title=title or cleaned.title,
-        source=source or cleaned.source,
+        title=meta["title"] or cleaned.title,
+        source=meta["source"] or cleaned.source,
         url=url,
-        published=published or cleaned.published,
-        lang=lang or detect_language(cleaned.text),
+        published=meta["published"] or cleaned.published,
+        lang=meta["lang"] or detect_language(cleaned.text),
         path=path,
     )
 
@@ -107,12 +98,11 @@ def _jsonl_document(name: str, lineno: int, line: str) -> Document:
     if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
         raise InputError(f"{name}:{lineno}: each line needs an object with a 'text' string")
     doc_id = str(rec.get("id") or f"{Path(name).stem}-{lineno}")
-    meta = {k: rec.get(k) for k in ("title", "source", "url", "published", "lang")}
-    if any(v is not None and not isinstance(v, str) for v in meta.values()):
-        raise InputError(f"{name}:{lineno}: title, source, url, published and lang must be strings")
-    return document_from_text(
-        doc_id=doc_id, raw=rec["text"], path=name, **{k: v or None for k, v in meta.items()}
-    )
+    meta = {k: rec.get(k) or None for k in ("title", "source", "url", "published", "lang")}
+    try:
+        return document_from_text(doc_id=doc_id, raw=rec["text"], path=name, **meta)
+    except InputError as exc:
+        raise InputError(f"{name}:{lineno}: {exc}") from None
 
 
 def read_file(path: Path, skipped: list[tuple[str, str]] | None = None) -> list[Document]:

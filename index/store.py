@@ -1,145 +1,67 @@
-"""The index directory: generations written beside each other and switched in atomically.
+"""The index directory: immutable segments, and generations that list them, switched in
+atomically.
 
 Layout::
 
     INDEX_DIR/
-      CURRENT            name of the live generation (replaced with os.replace)
-      .lock              writers take an exclusive flock here
+      CURRENT              name of the live generation (replaced with os.replace)
+      .lock                writers take an exclusive flock here
       gen-000007/
-        manifest.json    format version, encoder, chunker, per-document hashes, file checksums
-        documents.jsonl  one stored (cleaned) document a line
-        passages.jsonl   one passage a line, offsets into its document's text
-        passages.npy     passage vectors (float32, row i == passage i)
-        sentences.npy    sentence spans (doc row, start, end) as int64
-        sentence_vectors.npy
-        dense.faiss      FAISS index over passages.npy
-        bm25/            bm25s index over passage texts
+        manifest.json      format version, encoder, chunker, the segments and their deletions
+      segments/
+        seg-000003/        written once, never changed (``index.segments``)
+        seg-000007/
 
-A generation is written completely under a temporary name, fsynced, renamed into place, and
-only then named in CURRENT; a crash at any point leaves CURRENT naming a complete generation.
+A write adds one small segment (its new documents) and marks replaced or removed documents
+deleted in the new generation's manifest, so its cost follows the documents written, not
+the index. Segments are merged by size tiers (``index.builder``). Everything is written
+under a temporary name, fsynced and renamed into place, and only then named in CURRENT; a
+crash at any point leaves CURRENT naming a complete generation.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
+import itertools
 import json
+import logging
 import os
 import re
 import shutil
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
-from index.lexical import LexicalIndex, tokenize
-from index.records import Document, Passage
-from index.vectors import build_vector_index, load_vector_index, save_vector_index
+from index.files import fsync_dir, fsync_tree
+from index.generation import IndexData
+from index.segments import Segment, SegmentError, SegmentParts, read_keys, write_segment
 
-FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
+
+FORMAT = "telusur-index"
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
+SEGMENTS = "segments"
 KEEP_GENERATIONS = 2
-_CHECKSUM_MAX_BYTES = 64 * 1024 * 1024  # bigger files are checked by size on open
 _GENERATION_NAME = re.compile(r"gen-[0-9]{1,12}")
-PAUSE_ENV = "TELUSUR_TEST_PAUSE_AT"  # tests only: a writer stops at this stage (then is killed)
 
 
 class IndexStoreError(RuntimeError):
     """The index directory is missing, damaged, foreign or from another encoder."""
 
 
-@dataclass
-class IndexData:
-    """Everything search needs, in memory. Rows of arrays follow ``passages`` order."""
-
-    manifest: dict[str, Any]
-    documents: list[Document]
-    passages: list[Passage]
-    passage_vectors: np.ndarray
-    sentence_spans: np.ndarray  # (n, 3) int64: document row, start, end
-    sentence_vectors: np.ndarray
-    dense: faiss.Index
-    lexical: LexicalIndex
-    generation: str = ""
-    doc_rows: dict[str, int] = field(default_factory=dict)
-    passage_doc_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    # Query-independent values derived at query time (tokens, typed spans), kept per generation.
-    memo: dict[str, dict] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.doc_rows = {d.id: i for i, d in enumerate(self.documents)}
-        self.passage_doc_rows = np.array(
-            [self.doc_rows[p.doc_id] for p in self.passages], dtype=np.int64
-        )
-        # Sentences are stored grouped by document row, in text order.
-        doc_col = self.sentence_spans[:, 0] if len(self.sentence_spans) else np.zeros(0, np.int64)
-        rows = np.arange(len(self.documents))
-        self._sent_lo = np.searchsorted(doc_col, rows, side="left")
-        self._sent_hi = np.searchsorted(doc_col, rows, side="right")
-        self.passage_lang = np.array([p.lang or "" for p in self.passages], dtype=object)
-        self._token_cache: dict[int, list[str]] = {}
-
-    def passage_tokens(self, passage_row: int) -> list[str]:
-        """BM25 tokens of a passage, computed once and kept."""
-        cache = self._token_cache
-        toks = cache.get(passage_row)
-        if toks is None:
-            toks = cache[passage_row] = tokenize(self.passages[passage_row].text)
-        return toks
-
-    def sentence_rows(self, passage_row: int) -> np.ndarray:
-        """Rows of ``sentence_spans`` that lie inside passage ``passage_row`` (computed once
-        per passage: the ranker and the answerer ask for them on every query)."""
-        memo = self.memo.setdefault("sentence_rows", {})
-        rows = memo.get(passage_row)
-        if rows is None:
-            p = self.passages[passage_row]
-            doc_row = self.passage_doc_rows[passage_row]
-            lo, hi = self._sent_lo[doc_row], self._sent_hi[doc_row]
-            spans = self.sentence_spans[lo:hi]
-            inside = (spans[:, 1] >= p.char_start) & (spans[:, 2] <= p.char_end)
-            rows = memo[passage_row] = np.arange(lo, hi)[inside]
-        return rows
-
-    @property
-    def encoder_id(self) -> str:
-        return str(self.manifest["encoder"]["id"])
-
-    def document(self, doc_id: str) -> Document | None:
-        row = self.doc_rows.get(doc_id)
-        return None if row is None else self.documents[row]
-
-
-def content_hash(doc: Document) -> str:
-    """Hash of what the index stores for a document: its text and metadata."""
-    payload = json.dumps(
-        {k: v for k, v in doc.to_dict().items() if k != "path"}, ensure_ascii=False, sort_keys=True
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _files(root: Path) -> Iterator[Path]:
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.name != "manifest.json":
-            yield p
-
-
 def _repair_hint(index_dir: Path) -> str:
     return f"rebuild it with: telusur index PATH... --rebuild --index-dir {index_dir}"
+
+
+def publish(src: Path, dst: Path) -> None:
+    """Atomically move a finished file or directory into place, durably."""
+    os.replace(src, dst)
+    fsync_dir(dst.parent)
 
 
 class IndexStore:
@@ -150,20 +72,20 @@ class IndexStore:
 
     # ---- reading -------------------------------------------------------------------------
     def exists(self) -> bool:
-        return (self.dir / CURRENT).is_file()
+        return self.current_generation() is not None
 
     def current_generation(self) -> str | None:
         try:
             raw = (self.dir / CURRENT).read_bytes()
         except FileNotFoundError:
-            return None
+            return self._recover_current()
         except OSError as exc:
             raise IndexStoreError(
                 f"index at {self.dir} is unreadable ({CURRENT}: {exc.strerror}); "
                 + _repair_hint(self.dir)
             ) from None
         try:
-            gen = raw.decode("utf-8").strip()
+            gen: str | None = raw.decode("utf-8").strip()
         except UnicodeDecodeError:
             gen = None
         if gen == "":
@@ -174,6 +96,24 @@ class IndexStore:
                 f"(expected e.g. gen-000001); " + _repair_hint(self.dir)
             )
         return gen
+
+    def _recover_current(self) -> str | None:
+        """Without CURRENT, the newest generation whose manifest reads (logged)."""
+        for gen in sorted(self._generations(), reverse=True):
+            try:
+                self.read_manifest(gen)
+            except IndexStoreError:
+                continue
+            log.warning("%s: %s is missing; using the newest complete generation %s",
+                        self.dir, CURRENT, gen)
+            return gen
+        return None
+
+    def _generations(self) -> list[str]:
+        if not self.dir.is_dir():
+            return []
+        return sorted(p.name for p in self.dir.glob("gen-*")
+                      if p.is_dir() and _GENERATION_NAME.fullmatch(p.name))
 
     def read_manifest(self, generation: str | None = None) -> dict[str, Any]:
         gen = generation or self.current_generation()
@@ -195,7 +135,7 @@ class IndexStore:
                 f"index at {self.dir} is damaged: {gen}/manifest.json is not valid JSON; "
                 + _repair_hint(self.dir)
             ) from None
-        if not isinstance(manifest, dict) or manifest.get("format") != "telusur-index":
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise IndexStoreError(
                 f"{self.dir} does not hold a Telusur index; " + _repair_hint(self.dir)
             )
@@ -207,83 +147,84 @@ class IndexStore:
                 f"{FORMAT_VERSION}" + (" (upgrade Telusur, or " if newer else " (")
                 + _repair_hint(self.dir) + ")"
             )
+        try:
+            manifest["encoder"]["id"]
+            for s in manifest["segments"]:
+                str(s["name"]), list(s["deleted"])
+        except (KeyError, TypeError, ValueError):
+            raise IndexStoreError(
+                f"index at {self.dir} is damaged: {gen}/manifest.json lacks encoder or "
+                "segments; " + _repair_hint(self.dir)
+            ) from None
         return manifest
 
-    def load(self, *, expected_encoder: str | None = None) -> IndexData:
+    def check_encoder(self, manifest: dict[str, Any], expected: str | None) -> None:
+        found = manifest["encoder"]["id"]
+        if expected is not None and expected != found:
+            raise IndexStoreError(
+                f"index at {self.dir} was built with encoder {found!r} but {expected!r} is "
+                f"configured; either set TELUSUR_ENCODER to the index's encoder, or rebuild "
+                f"with: telusur index PATH... --rebuild --index-dir {self.dir}"
+            )
+
+    def load(
+        self, *, expected_encoder: str | None = None, previous: IndexData | None = None,
+    ) -> IndexData:
+        """Open the current generation; segments already open in ``previous`` are reused."""
         for _ in range(4):
             gen = self.current_generation()
             try:
-                return self._load(gen, expected_encoder)
+                return self._load(gen, expected_encoder, previous)
             except IndexStoreError:
-                # A writer may have switched CURRENT and removed this generation meanwhile.
+                # A writer may have switched CURRENT and collected this generation meanwhile.
                 if self.current_generation() == gen:
                     raise
-        return self._load(self.current_generation(), expected_encoder)
+        return self._load(self.current_generation(), expected_encoder, previous)
 
-    def _load(self, gen: str | None, expected_encoder: str | None) -> IndexData:
+    def _load(
+        self, gen: str | None, expected_encoder: str | None, previous: IndexData | None,
+    ) -> IndexData:
         manifest = self.read_manifest(gen)
         assert gen is not None
-        try:
-            encoder_id = manifest["encoder"]["id"]
-            files = dict(manifest["files"])
-            dict(manifest["documents"])
-        except (KeyError, TypeError, ValueError):
-            raise IndexStoreError(
-                f"index at {self.dir} is damaged: {gen}/manifest.json lacks encoder, files or "
-                "documents; " + _repair_hint(self.dir)
-            ) from None
-        if expected_encoder is not None and expected_encoder != encoder_id:
-            raise IndexStoreError(
-                f"index at {self.dir} was built with encoder {encoder_id!r} but "
-                f"{expected_encoder!r} is configured; either set TELUSUR_ENCODER to the "
-                f"index's encoder, or rebuild with: telusur index PATH... --rebuild "
-                f"--index-dir {self.dir}"
-            )
-        root = self.dir / gen
-        self._verify(root, files)
-        try:
-            documents = [Document(**json.loads(line)) for line in _lines(root / "documents.jsonl")]
-            passages = [Passage(**json.loads(line)) for line in _lines(root / "passages.jsonl")]
-            vectors = np.load(root / "passages.npy", allow_pickle=False)
-            sentence_spans = np.load(root / "sentences.npy", allow_pickle=False)
-            sentence_vectors = np.load(root / "sentence_vectors.npy", allow_pickle=False)
-            dense = load_vector_index(root / "dense.faiss")
-            lexical = LexicalIndex.load(root / "bm25", len(passages))
-        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-            raise IndexStoreError(
-                f"index at {self.dir} is damaged ({gen}: {exc}); " + _repair_hint(self.dir)
-            ) from None
-        if len(passages) != vectors.shape[0] or dense.ntotal != len(passages):
-            raise IndexStoreError(
-                f"index at {self.dir} is inconsistent ({len(passages)} passages, "
-                f"{vectors.shape[0]} vectors); " + _repair_hint(self.dir)
-            )
-        return IndexData(
-            manifest=manifest, documents=documents, passages=passages,
-            passage_vectors=vectors, sentence_spans=sentence_spans,
-            sentence_vectors=sentence_vectors, dense=dense, lexical=lexical, generation=gen,
-        )
-
-    def _verify(self, root: Path, files: dict[str, Any]) -> None:
-        for name, meta in files.items():
-            path = root / name
-            if not path.is_file():
-                raise IndexStoreError(
-                    f"index at {self.dir} is damaged: {root.name}/{name} is missing; "
-                    + _repair_hint(self.dir)
-                )
-            size = path.stat().st_size
+        self.check_encoder(manifest, expected_encoder)
+        reuse = {s.name: s for s in previous.segments} if previous is not None else {}
+        segments, deleted = [], []
+        for entry in manifest["segments"]:
+            name = entry["name"]
             try:
-                bad = size != meta["bytes"] or (
-                    size <= _CHECKSUM_MAX_BYTES and _sha256(path) != meta["sha256"]
-                )
-            except (KeyError, TypeError):
-                bad = True
-            if bad:
+                seg = reuse.get(name) or Segment(self.dir / SEGMENTS / name,
+                                                 expected_encoder=manifest["encoder"]["id"])
+            except SegmentError as exc:
                 raise IndexStoreError(
-                    f"index at {self.dir} is damaged: {root.name}/{name} does not match its "
-                    "checksum (truncated or modified); " + _repair_hint(self.dir)
-                )
+                    f"index at {self.dir} is damaged ({gen}: {exc}); " + _repair_hint(self.dir)
+                ) from None
+            mask = np.zeros(seg.n_documents, dtype=bool)
+            mask[np.asarray(entry["deleted"], dtype=np.int64)] = True
+            segments.append(seg)
+            deleted.append(mask)
+        return IndexData(manifest=manifest, generation=gen, segments=segments, deleted=deleted)
+
+    def segment_keys(
+        self, manifest: dict[str, Any],
+    ) -> list[tuple[str, list[str], list[str], set[int]]]:
+        """(name, document ids, content hashes, deleted rows) of each listed segment, read
+        from the segments' keys only (what a writer needs to decide what changed)."""
+        out = []
+        for entry in manifest["segments"]:
+            try:
+                ids, hashes = read_keys(self.dir / SEGMENTS / entry["name"])
+            except SegmentError as exc:
+                raise IndexStoreError(f"index at {self.dir} is damaged ({exc}); "
+                                      + _repair_hint(self.dir)) from None
+            out.append((entry["name"], ids, hashes, {int(r) for r in entry["deleted"]}))
+        return out
+
+    def open_segment(self, name: str) -> Segment:
+        try:
+            return Segment(self.dir / SEGMENTS / name)
+        except SegmentError as exc:
+            raise IndexStoreError(f"index at {self.dir} is damaged ({exc}); "
+                                  + _repair_hint(self.dir)) from None
 
     # ---- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -297,119 +238,85 @@ class IndexStore:
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
-    def write(
-        self, *, documents: list[Document], passages: list[Passage],
-        passage_vectors: np.ndarray, sentence_spans: np.ndarray, sentence_vectors: np.ndarray,
-        encoder: dict[str, Any], chunker: dict[str, Any], vector_kind: str = "auto",
-        lexical: LexicalIndex | None = None,
+    def commit(
+        self, *, segments: Sequence[dict[str, Any]], new: dict[str, SegmentParts],
+        encoder: dict[str, Any], chunker: dict[str, Any],
     ) -> str:
-        """Write a complete new generation and switch CURRENT to it; returns its name."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        gen = self._next_generation()
+        """Write the ``new`` segments, then a generation listing ``segments`` (each
+        ``{"name", "deleted"}``), and switch CURRENT to it; returns the generation's name.
+        Call with the write lock held."""
+        seg_dir = self.dir / SEGMENTS
+        seg_dir.mkdir(parents=True, exist_ok=True)
+        for name, parts in new.items():
+            tmp = seg_dir / f".tmp-{name}-{os.getpid()}"
+            if tmp.exists():
+                shutil.rmtree(tmp)
+            write_segment(tmp, parts, encoder_id=str(encoder["id"]))
+            fsync_tree(tmp)
+            publish(tmp, seg_dir / name)
+        gen = self._next_name("gen")
         tmp = self.dir / f".tmp-{gen}-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
-        _write_lines(tmp / "documents.jsonl", (d.to_dict() for d in documents))
-        _write_lines(tmp / "passages.jsonl", (p.to_dict() for p in passages))
-        np.save(tmp / "passages.npy", np.asarray(passage_vectors, np.float32), allow_pickle=False)
-        np.save(tmp / "sentences.npy", np.asarray(sentence_spans, np.int64), allow_pickle=False)
-        np.save(
-            tmp / "sentence_vectors.npy", np.asarray(sentence_vectors, np.float32),
-            allow_pickle=False,
-        )
-        dense, kind = build_vector_index(passage_vectors, vector_kind)
-        save_vector_index(dense, tmp / "dense.faiss")
-        (lexical or LexicalIndex.build([p.text for p in passages])).save(tmp / "bm25")
         manifest = {
-            "format": "telusur-index",
+            "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "encoder": encoder,
             "chunker": chunker,
-            "vector_index": kind,
-            "counts": {
-                "documents": len(documents), "passages": len(passages),
-                "sentences": int(len(sentence_spans)),
-            },
-            "documents": {d.id: content_hash(d) for d in documents},
-            "files": {
-                str(p.relative_to(tmp)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-                for p in _files(tmp)
-            },
+            "segments": [{"name": s["name"], "deleted": sorted(int(r) for r in s["deleted"])}
+                         for s in segments],
         }
         (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
-        _fsync_tree(tmp)
-        _pause_for_tests("tmp-written")
-        os.replace(tmp, self.dir / gen)
-        _fsync_dir(self.dir)
-        _pause_for_tests("renamed")
+            json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        fsync_tree(tmp)
+        publish(tmp, self.dir / gen)
         pointer = self.dir / f".tmp-{CURRENT}-{os.getpid()}"
         with pointer.open("w", encoding="utf-8") as f:
             f.write(gen + "\n")
             f.flush()
             os.fsync(f.fileno())
-        _pause_for_tests("pointer-written")
-        os.replace(pointer, self.dir / CURRENT)
-        _fsync_dir(self.dir)
-        _pause_for_tests("switched")
+        publish(pointer, self.dir / CURRENT)
         self._collect_garbage(keep=gen)
         return gen
 
-    def _next_generation(self) -> str:
-        numbers = [
-            int(p.name.split("-")[-1]) for p in self.dir.glob("gen-*") if p.name[4:].isdigit()
-        ]
-        tmp_numbers = [
-            int(p.name.split("-")[2]) for p in self.dir.glob(".tmp-gen-*")
-            if p.name.split("-")[2].isdigit()
-        ]
-        return f"gen-{max(numbers + tmp_numbers, default=0) + 1:06d}"
+    def segment_names(self) -> Iterator[str]:
+        """Fresh segment names for one write (call with the write lock held)."""
+        first = int(self._next_name("seg")[4:])
+        for n in itertools.count(first):
+            yield f"seg-{n:06d}"
+
+    def _next_name(self, prefix: str) -> str:
+        """The next free ``gen-``/``seg-`` number (temporary leftovers count as taken)."""
+        where = self.dir / SEGMENTS if prefix == "seg" else self.dir
+        numbers = [0]
+        if where.is_dir():
+            for p in where.iterdir():
+                m = re.fullmatch(rf"(?:\.tmp-)?{prefix}-(\d{{1,12}})(?:-\d+)?", p.name)
+                if m:
+                    numbers.append(int(m.group(1)))
+        return f"{prefix}-{max(numbers) + 1:06d}"
 
     def _collect_garbage(self, *, keep: str) -> None:
-        """Drop leftovers of killed writers and all but the newest generations."""
-        for p in self.dir.glob(".tmp-*"):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        gens = sorted(p for p in self.dir.glob("gen-*") if p.is_dir())
-        for p in gens[:-KEEP_GENERATIONS]:
-            if p.name != keep:
+        """Drop leftovers of killed writers, all but the newest generations, and the
+        segments no kept generation lists."""
+        for root in (self.dir, self.dir / SEGMENTS):
+            for p in root.glob(".tmp-*"):
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        gens = self._generations()
+        kept = gens[-KEEP_GENERATIONS:]
+        if keep not in kept:
+            kept.append(keep)
+        for name in gens:
+            if name not in kept:
+                shutil.rmtree(self.dir / name, ignore_errors=True)
+        live: set[str] = set()
+        for name in kept:
+            try:
+                live |= {s["name"] for s in self.read_manifest(name)["segments"]}
+            except IndexStoreError:
+                return  # an unreadable kept generation: collect nothing rather than guess
+        for p in (self.dir / SEGMENTS).glob("seg-*"):
+            if p.name not in live:
                 shutil.rmtree(p, ignore_errors=True)
-
-
-def _pause_for_tests(stage: str) -> None:
-    """Crash tests set TELUSUR_TEST_PAUSE_AT=<stage>: the writer stops here to be killed."""
-    if os.environ.get(PAUSE_ENV) == stage:
-        print(f"paused at {stage}", file=sys.stderr, flush=True)
-        time.sleep(600)
-
-
-def _lines(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield line
-
-
-def _write_lines(path: Path, records: Iterator[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-
-def _fsync_tree(root: Path) -> None:
-    for p in root.rglob("*"):
-        if p.is_file():
-            with p.open("rb") as f:
-                os.fsync(f.fileno())
-    for p in [root, *[d for d in root.rglob("*") if d.is_dir()]]:
-        _fsync_dir(p)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

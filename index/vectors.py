@@ -1,12 +1,16 @@
-"""Vector store contract over FAISS: exact inner product for small corpora, HNSW for large.
+"""The vector-store contract, and its FAISS implementation.
 
-Vectors are L2-normalised, so inner product is cosine similarity. The index kind switches
-by corpus size (``AUTO_HNSW_MIN``); the chosen kind is recorded in the manifest.
+``VectorIndex`` is what the rest of Telusur asks of a dense index: rows numbered 0..n-1 in the
+order they were added, inner-product search restricted to an allowed set of rows, the stored
+vectors of given rows, removal, and persistence. Vectors are L2-normalised, so inner product
+is cosine similarity. A second backend (a server-side vector database) implements the same
+methods; ``index.segments`` and ``search`` only use these.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -14,7 +18,7 @@ import numpy as np
 # Exact search is linear in n: on this 2-core machine (eval/results/bench, synthetic dim-384
 # vectors, 1 thread, p50) 10k vectors took 0.55 ms and 100k took 23.8 ms (~0.24 ms per 1k;
 # 531 ms at 1M on a loaded box). Exact stays under a 5 ms budget to ~20k vectors, so the
-# auto switch moves to HNSW there (was 200k: ~50 ms per query of flat search at 200k).
+# auto switch moves to HNSW there.
 AUTO_HNSW_MIN = 20_000
 HNSW_M = 32
 # 80: at 100k, efConstruction 80 gave recall@10 1.0 at efSearch 96 (build 93 s); 40 gave
@@ -23,47 +27,158 @@ HNSW_EF_CONSTRUCTION = 80
 # 256: at 1M (efConstruction 40) recall@10 rose 0.75 -> 0.85 from efSearch 96 -> 256 while
 # p50 stayed ~1 ms (1 thread), far under the 5 ms budget; at 100k p50 was ~2 ms.
 HNSW_EF_SEARCH = 256
+# With a filter that keeps few rows, scoring those rows exactly is cheaper (and exact) than a
+# graph walk that must skip most of what it visits.
+EXACT_BELOW = 4096
+KINDS = ("auto", "flat", "hnsw")
+
+
+class VectorIndex(Protocol):
+    """Dense vectors keyed by row number, searched by inner product."""
+
+    kind: str
+    dim: int
+
+    def __len__(self) -> int: ...
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Append rows ``len(self) .. len(self) + len(vectors) - 1``."""
+
+    def remove(self, rows: np.ndarray) -> None:
+        """Rows never returned by ``search`` again (their numbers are not reused)."""
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (scores, rows) for one query vector, best first, among ``allowed``
+        (a boolean mask over rows; None: every row)."""
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored float32 vectors of ``rows``."""
+
+    def save(self, path: Path) -> None: ...
 
 
 def choose_kind(n: int, kind: str = "auto") -> str:
-    if kind not in ("auto", "flat", "hnsw"):
+    if kind not in KINDS:
         raise ValueError(f"unknown vector index kind {kind!r}: use auto, flat or hnsw")
     if kind == "auto":
         return "hnsw" if n >= AUTO_HNSW_MIN else "flat"
     return kind
 
 
-def build_vector_index(vectors: np.ndarray, kind: str = "auto") -> tuple[faiss.Index, str]:
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, dim = vectors.shape
-    kind = choose_kind(n, kind)
-    if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if n:
-        index.add(vectors)
-    return index, kind
+class FaissVectorIndex:
+    """Exact inner product (``flat``) or an HNSW graph (``hnsw``) over float32 vectors."""
+
+    def __init__(self, index: faiss.Index, kind: str, removed: np.ndarray | None = None) -> None:
+        self._index = index
+        self.kind = kind
+        self.dim = int(index.d)
+        self._removed = removed if removed is not None else np.zeros(index.ntotal, dtype=bool)
+        self._xb: np.ndarray | None = None
+
+    @classmethod
+    def create(cls, dim: int, *, expected_rows: int = 0, kind: str = "auto") -> FaissVectorIndex:
+        kind = choose_kind(expected_rows, kind)
+        index: faiss.Index
+        if kind == "hnsw":
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            index = faiss.IndexFlatIP(dim)
+        return cls(index, kind)
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def raw(self) -> faiss.Index:
+        """The underlying FAISS index (benchmarks tune its search parameters)."""
+        return self._index
+
+    def add(self, vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if len(vectors):
+            self._index.add(vectors)
+        self._removed = np.concatenate([self._removed, np.zeros(len(vectors), dtype=bool)])
+        self._xb = None
+
+    def remove(self, rows: np.ndarray) -> None:
+        self._removed[np.asarray(rows, dtype=np.int64)] = True
+
+    def _storage(self) -> np.ndarray:
+        """A zero-copy view of the stored vectors (flat storage, HNSW's included)."""
+        if self._xb is None:
+            flat = self._index if self.kind == "flat" else faiss.downcast_index(
+                self._index.storage)
+            n = int(flat.ntotal)
+            self._xb = faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
+        return self._xb
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self._storage()[np.asarray(rows, dtype=np.int64)]
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self)
+        mask = ~self._removed if self._removed.any() else None
+        if allowed is not None:
+            mask = allowed if mask is None else (mask & allowed)
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if mask is None:
+            k = min(k, n)
+            if k <= 0:
+                return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            scores, ids = self._index.search(q, k)
+        else:
+            rows = np.flatnonzero(mask)
+            k = min(k, len(rows))
+            if k <= 0:
+                return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            if len(rows) <= EXACT_BELOW or self.kind == "flat" and len(rows) < n // 4:
+                sims = self.vectors(rows) @ q[0]
+                top = top_k(sims, k)
+                return sims[top].astype(np.float32), rows[top]
+            bitmap = np.packbits(mask, bitorder="little")
+            selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
+            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH)
+                      if self.kind == "hnsw" else faiss.SearchParameters(sel=selector))
+            scores, ids = self._index.search(q, k, params=params)
+        keep = ids[0] >= 0  # HNSW pads with -1 when it finds fewer than k
+        return scores[0][keep], ids[0][keep].astype(np.int64)
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+        if self._removed.any():
+            np.save(removed_path(path), self._removed, allow_pickle=False)
+
+    @classmethod
+    def load(cls, path: Path) -> FaissVectorIndex:
+        index = faiss.read_index(str(path))
+        if isinstance(index, faiss.IndexHNSW):
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+            kind = "hnsw"
+        elif isinstance(index, faiss.IndexFlat):
+            kind = "flat"
+        else:
+            raise ValueError(f"{path}: unsupported FAISS index type {type(index).__name__}")
+        rp = removed_path(path)
+        removed = np.load(rp, allow_pickle=False) if rp.is_file() else None
+        if removed is not None and len(removed) != index.ntotal:
+            raise ValueError(f"{rp}: does not match {path.name}")
+        return cls(index, kind, removed)
 
 
-def search_vectors(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` (scores, ids) for one query vector; ids of -1 (HNSW padding) removed."""
-    k = min(k, index.ntotal)
+def removed_path(path: Path) -> Path:
+    return path.with_name(path.name + ".removed.npy")
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest scores, best first (ties: lower position first)."""
+    k = min(k, len(scores))
     if k <= 0:
-        return np.zeros(0, np.float32), np.zeros(0, np.int64)
-    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
-    keep = ids[0] >= 0
-    return scores[0][keep], ids[0][keep]
-
-
-def save_vector_index(index: faiss.Index, path: Path) -> None:
-    faiss.write_index(index, str(path))
-
-
-def load_vector_index(path: Path) -> faiss.Index:
-    index = faiss.read_index(str(path))
-    if isinstance(index, faiss.IndexHNSW):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    return index
+        return np.zeros(0, np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.store import IndexData
-from index.vectors import search_vectors
+from index.generation import IndexData
+from index.vectors import top_k
 
 # How many candidates each retriever contributes to fusion and reranking.
 CANDIDATES_PER_RETRIEVER = 50
@@ -15,62 +15,49 @@ CANDIDATES_PER_RETRIEVER = 50
 
 @dataclass
 class Candidates:
-    """Aligned arrays over one query's candidate passages (rows into ``IndexData.passages``)."""
+    """Aligned arrays over one query's candidate passages (global passage rows)."""
 
     rows: np.ndarray
-    dense: np.ndarray
-    lexical: np.ndarray
+    dense: np.ndarray  # cosine similarity to the query (0 when no query vector)
+    lexical: np.ndarray  # BM25 score (0 when no term matches)
+    in_dense: np.ndarray  # bool: returned by the dense retriever
+    in_lexical: np.ndarray  # bool: returned by the BM25 retriever
 
     def __len__(self) -> int:
         return len(self.rows)
 
+    @classmethod
+    def empty(cls) -> Candidates:
+        z = np.zeros(0, np.float32)
+        b = np.zeros(0, dtype=bool)
+        return cls(np.zeros(0, np.int64), z, z, b, b)
+
     def take(self, order: np.ndarray) -> Candidates:
-        return Candidates(self.rows[order], self.dense[order], self.lexical[order])
-
-
-def allowed_rows(data: IndexData, lang: str | None) -> np.ndarray | None:
-    """Rows of passages in ``lang`` (None: no filter)."""
-    if lang is None:
-        return None
-    return np.flatnonzero(data.passage_lang == lang).astype(np.int64)
+        return Candidates(self.rows[order], self.dense[order], self.lexical[order],
+                          self.in_dense[order], self.in_lexical[order])
 
 
 def gather(
     data: IndexData, *, query_vector: np.ndarray | None, lexical_scores: np.ndarray | None,
     allowed: np.ndarray | None, per_retriever: int = CANDIDATES_PER_RETRIEVER,
 ) -> Candidates:
-    """Union of the dense and the BM25 top lists, each candidate scored by both."""
-    n = len(data.passages)
-    if n == 0 or (allowed is not None and len(allowed) == 0):
-        empty = np.zeros(0, np.float32)
-        return Candidates(np.zeros(0, np.int64), empty, empty)
-    picked: list[np.ndarray] = []
+    """Union of the dense and the BM25 top lists (inside ``allowed``, a mask over passage
+    rows), each candidate scored by both."""
+    mask = data.live if allowed is None else (data.live & allowed)
+    if not mask.any():
+        return Candidates.empty()
+    dense_rows = np.zeros(0, np.int64)
+    lex_rows = np.zeros(0, np.int64)
     if query_vector is not None:
-        if allowed is None:
-            _, ids = search_vectors(data.dense, query_vector, per_retriever)
-            picked.append(ids.astype(np.int64))
-        else:
-            sims = data.passage_vectors[allowed] @ query_vector
-            picked.append(allowed[_top(sims, per_retriever)])
+        _, dense_rows = data.dense_search(query_vector, per_retriever, allowed)
     if lexical_scores is not None:
-        pool = lexical_scores if allowed is None else lexical_scores[allowed]
-        top = _top(pool, per_retriever)
-        top = top[pool[top] > 0]
-        picked.append(top if allowed is None else allowed[top])
-    rows = np.unique(np.concatenate(picked)) if picked else np.zeros(0, np.int64)
-    dense = (
-        data.passage_vectors[rows] @ query_vector if query_vector is not None
-        else np.zeros(len(rows), np.float32)
-    )
-    lexical = (
-        lexical_scores[rows] if lexical_scores is not None else np.zeros(len(rows), np.float32)
-    )
-    return Candidates(rows, dense.astype(np.float32), lexical.astype(np.float32))
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.zeros(0, np.int64)
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
+        pool = np.where(mask, lexical_scores, 0.0)
+        top = top_k(pool, per_retriever)
+        lex_rows = top[pool[top] > 0].astype(np.int64)
+    rows = np.unique(np.concatenate([dense_rows, lex_rows]))
+    dense = (data.passage_vectors(rows) @ query_vector if query_vector is not None
+             else np.zeros(len(rows), np.float32))
+    lexical = (lexical_scores[rows] if lexical_scores is not None
+               else np.zeros(len(rows), np.float32))
+    return Candidates(rows, dense.astype(np.float32), lexical.astype(np.float32),
+                      np.isin(rows, dense_rows), np.isin(rows, lex_rows))

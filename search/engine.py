@@ -1,4 +1,4 @@
-"""The searcher: one place that turns a query into ranked, cited passages."""
+"""The searcher: one place that turns a ``Query`` into ranked, cited passages."""
 
 from __future__ import annotations
 
@@ -12,19 +12,12 @@ import numpy as np
 from index.encoders import Encoder
 from index.langid import detect_language
 from index.records import Document, Passage
-from index.store import IndexData, IndexStore
-from search.candidates import Candidates, allowed_rows, gather
-from search.ranking import HybridRanker, load_ranker
-
-MODES = ("hybrid", "dense", "bm25")
-
-
-class QueryError(ValueError):
-    """A query parameter is invalid; ``field`` names it."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
+from index.store import IndexStore
+from search.candidates import Candidates, gather
+from search.context import SearchContext
+from search.query import Query
+from search.question import Question, parse_question
+from search.rankers import DEFAULT_RANKER, Ranker, make_ranker
 
 
 @dataclass(frozen=True)
@@ -33,19 +26,22 @@ class Hit:
     score: float
     passage: Passage
     document: Document
-    row: int  # the passage's row in IndexData (vectors, sentences)
+    row: int  # the passage's global row in the generation (vectors, sentences)
 
 
 @dataclass
 class SearchResult:
-    query: str
-    query_lang: str
-    mode: str
+    query: Query
+    question: Question
     hits: list[Hit]
     took_ms: float
+    ctx: SearchContext
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
-    data: IndexData | None = None
+
+    @property
+    def query_lang(self) -> str:
+        return self.question.lang
 
 
 class QueryVectorCache:
@@ -75,6 +71,10 @@ class QueryVectorCache:
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -83,85 +83,81 @@ class Searcher:
     """Searches the live generation of an index; picks up new generations without restart."""
 
     def __init__(
-        self, store: IndexStore, encoder: Encoder, *, ranker: HybridRanker | None = None,
+        self, store: IndexStore, encoder: Encoder, *, ranker: str | Ranker = DEFAULT_RANKER,
         cache_size: int = 2048,
     ) -> None:
         self.store = store
         self.encoder = encoder
-        self.ranker = ranker or load_ranker()
+        self.ranker = (make_ranker(ranker, encoder_id=encoder.id) if isinstance(ranker, str)
+                       else ranker)
         self.cache = QueryVectorCache(cache_size)
-        self._data: IndexData | None = None
+        self._ctx: SearchContext | None = None
         self._load_lock = threading.Lock()
 
     @property
-    def data(self) -> IndexData:
-        """The current generation, reloaded when another process switched CURRENT."""
+    def context(self) -> SearchContext:
+        """The current generation's context, rebuilt when a writer switched CURRENT (segments
+        already open are reused)."""
         gen = self.store.current_generation()
-        data = self._data
-        if data is not None and data.generation == gen:
-            return data
+        ctx = self._ctx
+        if ctx is not None and ctx.generation == gen:
+            return ctx
         with self._load_lock:
-            if self._data is None or self._data.generation != self.store.current_generation():
-                self._data = self.store.load(expected_encoder=self.encoder.id)
-            return self._data
+            ctx = self._ctx
+            if ctx is None or ctx.generation != self.store.current_generation():
+                data = self.store.load(expected_encoder=self.encoder.id,
+                                       previous=ctx.data if ctx else None)
+                ctx = self._ctx = SearchContext(data)
+            return ctx
 
-    def embed_query(self, query: str) -> np.ndarray:
-        vec = self.cache.get(query)
+    def embed_query(self, text: str) -> np.ndarray:
+        vec = self.cache.get(text)
         if vec is None:
-            vec = self.encoder.encode_queries([query])[0]
-            self.cache.put(query, vec)
+            vec = self.encoder.encode_queries([text])[0]
+            self.cache.put(text, vec)
         return vec
 
-    def search(
-        self, query: str, *, k: int = 10, mode: str = "hybrid", lang: str | None = None,
-    ) -> SearchResult:
-        if mode not in MODES:
-            raise QueryError("mode", f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    def search(self, query: Query) -> SearchResult:
         t0 = time.perf_counter()
-        data = self.data
-        query_lang = detect_language(query)
+        ctx = self.context
+        question = parse_question(query.text, detect_language(query.text))
         timings: dict[str, float] = {}
 
         t = time.perf_counter()
-        qvec = self.embed_query(query) if mode in ("hybrid", "dense") else None
+        qvec = self.embed_query(query.text) if query.mode in ("hybrid", "dense") else None
         timings["encode"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        lexical = data.lexical.scores(query) if mode in ("hybrid", "bm25") else None
-        cands = gather(
-            data, query_vector=qvec, lexical_scores=lexical, allowed=allowed_rows(data, lang)
-        )
+        lexical = (ctx.data.lexical.scores(question.weights)
+                   if query.mode in ("hybrid", "bm25") else None)
+        cands = gather(ctx.data, query_vector=qvec, lexical_scores=lexical,
+                       allowed=ctx.allowed(query.filters))
         timings["retrieve"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        scores = self._score(cands, mode=mode, data=data, query=query, query_lang=query_lang,
-                             query_vector=qvec)
-        order = np.lexsort((cands.rows, -scores))[:k]  # ties: lower passage row first
-        hits = [
-            Hit(
-                rank=i + 1, score=float(scores[j]), passage=data.passages[cands.rows[j]],
-                document=data.documents[data.passage_doc_rows[cands.rows[j]]],
-                row=int(cands.rows[j]),
-            )
-            for i, j in enumerate(order)
-        ]
+        scores = self._score(cands, query=query, ctx=ctx, question=question, query_vector=qvec)
+        order = np.lexsort((cands.rows, -scores))[:query.k]  # ties: lower passage row first
+        hits = []
+        for i, j in enumerate(order):
+            row = int(cands.rows[j])
+            passage = ctx.data.passage(row)
+            hits.append(Hit(rank=i + 1, score=float(scores[j]), passage=passage,
+                            document=ctx.data.document_at(int(ctx.data.passage_doc_rows[row])),
+                            row=row))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         return SearchResult(
-            query=query, query_lang=query_lang, mode=mode, hits=hits,
-            took_ms=(time.perf_counter() - t0) * 1000, timings_ms=timings,
-            query_vector=qvec, data=data,
+            query=query, question=question, hits=hits, ctx=ctx,
+            took_ms=(time.perf_counter() - t0) * 1000, timings_ms=timings, query_vector=qvec,
         )
 
     def _score(
-        self, cands: Candidates, *, mode: str, data: IndexData, query: str, query_lang: str,
+        self, cands: Candidates, *, query: Query, ctx: SearchContext, question: Question,
         query_vector: np.ndarray | None,
     ) -> np.ndarray:
         if len(cands) == 0:
             return np.zeros(0, np.float32)
-        if mode == "dense":
+        if query.mode == "dense":
             return cands.dense
-        if mode == "bm25":
+        if query.mode == "bm25":
             return cands.lexical
-        return self.ranker.score(
-            cands, data=data, query=query, query_lang=query_lang, query_vector=query_vector
-        )
+        return self.ranker.score(cands, ctx=ctx, question=question, query_vector=query_vector)

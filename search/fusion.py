@@ -29,14 +29,41 @@ def ranks(scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def rrf(
-    rank_lists: list[np.ndarray], *, k: int = 60, weights: list[float] | None = None
-) -> np.ndarray:
-    """Reciprocal rank fusion: sum of w / (k + rank) over the ranked lists."""
+def rrf(rank_lists: list[np.ndarray], *, k: int = 60,
+        weights: list[float] | None = None) -> np.ndarray:
+    """Reciprocal rank fusion: sum of ``w / (k + rank)`` over the ranked lists; a rank of 0
+    means "not in that list" and adds nothing."""
     weights = weights or [1.0] * len(rank_lists)
-    return sum(w / (k + r.astype(np.float64)) for w, r in zip(weights, rank_lists, strict=True))
+    out = np.zeros(len(rank_lists[0]) if rank_lists else 0, dtype=np.float64)
+    for w, r in zip(weights, rank_lists, strict=True):
+        r = np.asarray(r, dtype=np.float64)
+        out += np.where(r > 0, w / (k + r), 0.0)
+    return out
 
 
 def convex(dense: np.ndarray, lexical: np.ndarray, dense_weight: np.ndarray | float) -> np.ndarray:
     """``w * minmax(dense) + (1 - w) * max_scale(bm25)``; ``w`` may differ per candidate."""
     return dense_weight * minmax(dense) + (1.0 - np.asarray(dense_weight)) * max_scale(lexical)
+
+
+def dbsf(score_lists: list[tuple[np.ndarray, np.ndarray]], *, combine: str = "max") -> np.ndarray:
+    """Distribution-based score fusion: each list's scores of the candidates it returned
+    (``present`` mask) are scaled by their mean ± 3 standard deviations to about [0, 1]
+    (a list with one distinct score scales to 0); a candidate then takes the highest of its
+    scaled scores (``combine="max"``, as Haystack's ``distribution_based_rank_fusion``
+    joiner does) or their sum (``"sum"``, as the original DBSF proposal does)."""
+    if combine not in ("max", "sum"):
+        raise ValueError(f"combine must be 'max' or 'sum', not {combine!r}")
+    n = len(score_lists[0][0]) if score_lists else 0
+    out = np.zeros(n, dtype=np.float64) if combine == "sum" else np.full(n, -np.inf)
+    for scores, present in score_lists:
+        got = np.asarray(scores, dtype=np.float64)[present]
+        if got.size == 0:
+            continue
+        mean, sd = float(got.mean()), float(got.std())
+        scaled = (got - (mean - 3 * sd)) / (6 * sd) if sd > 0 else np.zeros_like(got)
+        if combine == "sum":
+            out[present] += scaled
+        else:
+            out[present] = np.maximum(out[present], scaled)
+    return np.where(np.isfinite(out), out, 0.0)

@@ -1,52 +1,30 @@
-"""What a question asks for, and the typed spans (amounts, dates, names) a sentence offers."""
+"""The typed spans (amounts, dates, names, places) a text offers, and whether a text offers
+the kind of answer a question asks for."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from index.cleaning import MONTHS
-
-NUMBER, DATE, PERSON, PLACE = "number", "date", "person", "place"
-ENTITY, REASON = "entity", "reason"
-
-_QTYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
-    (DATE, re.compile(
-        r"\b(kapan|kapankah|when|what year|which year|what date|tahun berapa(kah)?"
-        r"|tanggal berapa(kah)?|bulan apa|tahun apa|sejak kapan|hari apa|pada tanggal)\b", re.I)),
-    (NUMBER, re.compile(
-        r"\b(berapa|berapakah|how (much|many|large|big|long|far|old)|what (amount|number|value"
-        r"|percentage|share|size))\b", re.I)),
-    (PERSON, re.compile(r"\b(siapa|siapakah|who|whom|whose)\b", re.I)),
-    (PLACE, re.compile(
-        r"\b(di ?mana|dimanakah|ke ?mana|dari mana|where|in which (city|country|place)"
-        r"|which (city|country|province|island|region)|kota apa|negara apa|kota mana"
-        r"|negara mana)\b", re.I)),
-    # Weaker cues: "jumlah", "nilai", "besar" also occur in names ("Duta Besar").
-    (NUMBER, re.compile(r"\b(jumlah|nilai|besarnya)\b", re.I)),
-    (REASON, re.compile(r"\b(mengapa|kenapa|why|bagaimana|how)\b", re.I)),
-]
-
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_NUMBER_WORDS = (
-    r"satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|seratus|seribu"
-    r"|puluhan|ratusan|ribuan|belasan|one|two|three|four|five|six|seven|eight|nine|ten|twelve"
+from index.text import (
+    AREA_AMOUNT,
+    CURRENCY_PREFIX,
+    MONEY_AMOUNT,
+    MONTH_PATTERN,
+    NUMBER_WORD_PATTERN,
+    UNIT_PATTERN,
 )
-_UNITS = (
-    r"%|persen|juta|miliar|milyar|triliun|ribu|ratus|million|billion|thousand|km|kilometer"
-    r"|meter|hektare|hektar|ha|orang|penumpang|unit|perusahaan|kota|negara|tahun|bulan|hari"
-    r"|ton|kg|mw|megawatt|kali|korban|jiwa|rumah|buah|ekor|warga|siswa|peserta|anggota|kursi"
-)
+from search.question import DATE, ENTITY, NUMBER, PERSON, PLACE, REASON, Question
+
 _SPAN_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (DATE, re.compile(
-        rf"\b\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\s+(?:{_MONTH})\.?\s+\d{{4}}\b"
-        rf"|\b(?:{_MONTH})\s+\d{{4}}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
-        rf"|\b(?:tahun\s+)?(?:19|20)\d\d\b|\b\d{{1,2}}\s+(?:{_MONTH})\b", re.I)),
+        rf"\b\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\s+(?:{MONTH_PATTERN})\.?\s+\d{{4}}\b"
+        rf"|\b(?:{MONTH_PATTERN})\s+\d{{4}}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
+        rf"|\b(?:tahun\s+)?(?:19|20)\d\d\b|\b\d{{1,2}}\s+(?:{MONTH_PATTERN})\b", re.I)),
     (NUMBER, re.compile(
-        rf"(?:(?:Rp\.?|US\$|\$|USD|€|£)\s?)?\b\d+(?:[.,]\d+)*(?:\s?(?:{_UNITS})\b)?"
-        rf"(?:\s(?:{_UNITS})\b)?"
-        rf"|\b(?:{_NUMBER_WORDS})(?:\s+(?:{_UNITS}|[a-z]+))?\b", re.I)),
+        rf"(?:{CURRENCY_PREFIX}\s?)?\b\d+(?:[.,]\d+)*(?:\s?(?:{UNIT_PATTERN})\b)?"
+        rf"(?:\s(?:{UNIT_PATTERN})\b)?"
+        rf"|\b(?:{NUMBER_WORD_PATTERN})(?:\s+(?:{UNIT_PATTERN}|[a-z]+))?\b", re.I)),
     (PERSON, re.compile(
         r"\b(?:(?:Prof|Dr|Ir|Drs|H|Hj|M)\.\s+)*[A-Z][\w'’-]*(?:\s+(?:[A-Z]\.|[A-Z][\w'’-]*))+"
         r"(?:\s+\([A-Z][\w-]*\))?")),
@@ -63,19 +41,9 @@ class TypedSpan:
     end: int
 
 
-def question_type(question: str) -> str:
-    for kind, pattern in _QTYPE_RULES:
-        if pattern.search(question):
-            return kind
-    return ENTITY
-
-
-@lru_cache(maxsize=8192)
 def typed_spans(text: str) -> tuple[TypedSpan, ...]:
-    """All candidate answer spans in ``text``; PERSON/ENTITY spans double as PLACE.
-
-    Query-independent and asked for the same sentences by the ranker, the answer scorer and
-    the highlighter, so kept per text."""
+    """All candidate answer spans in ``text``; PERSON/ENTITY spans double as PLACE (stored
+    texts' spans are kept per generation by ``search.context``)."""
     return tuple(
         TypedSpan(kind, m.start(), m.end())
         for kind, pattern in _SPAN_PATTERNS
@@ -92,20 +60,6 @@ def span_matches(kind: str, wanted: str) -> bool:
     return False
 
 
-# Questions about money or area want an amount with its unit, not any number.
-_MONEY_Q = re.compile(
-    r"\b(anggaran|investasi|nilai|dana|biaya|harga|hibah|modal|pendanaan|pinjaman|utang"
-    r"|budget|funding|fund|cost|price|worth|value|grant|loan|invest\w*|how much|spend\w*)\b",
-    re.I)
-_AREA_Q = re.compile(r"\b(luas|luasnya|area|hektare|hektar|square)\b", re.I)
-_MONEY = re.compile(
-    r"(?:Rp\.?|US\$|\$|USD|€|£)\s?\d|\d\s?(?:juta|miliar|milyar|triliun|million|billion"
-    r"|dolar|dollar|rupiah|won|yen)\b", re.I)
-_AREA = re.compile(
-    r"\d\s?(?:(?:ribu|juta|miliar|thousand|million)\s)?(?:ha|hektare|hektar|km2|km²|m2"
-    r"|meter persegi|kilometer persegi|square)\b", re.I)
-# A share or a head count is not an amount of money, whatever else the question says.
-_NOT_MONEY_Q = re.compile(r"\b(persen\w*|percent\w*|orang\w*|people|%)", re.I)
 # Capitalised words that name institutions, places, roles or titles rather than people.
 _NOT_A_NAME = frozenset("""
     kementerian menteri wakil kepala ketua direktur deputi sekjen sekretaris jenderal presiden
@@ -149,42 +103,41 @@ def _looks_like_a_name(text: str, m: re.Match[str], q: str) -> bool:
             or (m.start() == 0 and text[m.end():m.end() + 1] == ","))
 
 
-def answer_type_present(text: str, question: str, wanted: str | None = None) -> bool:
+def answer_type_present(text: str, q: Question) -> bool:
     """Whether ``text`` offers an answer of the kind the question asks for that the question
     does not already contain: an amount with its unit for a money question, a date for
     "when", a name-like word for "who". Kinds this cannot judge count as present."""
-    wanted = wanted or question_type(question)
-    q = question.lower()
+    low = q.text.lower()
 
     def novel(piece: str) -> bool:
-        return piece.strip().lower() not in q
+        return piece.strip().lower() not in low
 
     spans = typed_spans(text)
-    if wanted == NUMBER:
-        if money_question(question):
-            return any(novel(m.group(0)) for m in _MONEY.finditer(text))
-        if area_question(question):
-            return any(novel(m.group(0)) for m in _AREA.finditer(text))
+    if q.qtype == NUMBER:
+        if q.asks_money:
+            return any(novel(m.group(0)) for m in MONEY_AMOUNT.finditer(text))
+        if q.asks_area:
+            return any(novel(m.group(0)) for m in AREA_AMOUNT.finditer(text))
         dates = [(s.start, s.end) for s in spans if s.kind == DATE]
         return any(
             s.kind == NUMBER and novel(text[s.start:s.end])
             and not any(a < s.end and s.start < b for a, b in dates)
             for s in spans
         )
-    if wanted == DATE:
+    if q.qtype == DATE:
         return any(s.kind == DATE and novel(text[s.start:s.end]) for s in spans)
-    if wanted == PERSON:
-        return any(_looks_like_a_name(text, m, q) for m in _CAP_RUN.finditer(text))
-    if wanted == PLACE:
-        return any(w.lower() not in _NOT_A_NAME and w.lower() not in q
+    if q.qtype == PERSON:
+        return any(_looks_like_a_name(text, m, low) for m in _CAP_RUN.finditer(text))
+    if q.qtype == PLACE:
+        return any(w.lower() not in _NOT_A_NAME and w.lower() not in low
                    for w in re.findall(r"\b[A-Z][a-z][\w'’-]+", text))
     return True
 
 
-def money_question(question: str) -> bool:
-    return question_type(question) == NUMBER and bool(
-        _MONEY_Q.search(question) and not _NOT_MONEY_Q.search(question))
-
-
-def area_question(question: str) -> bool:
-    return question_type(question) == NUMBER and bool(_AREA_Q.search(question))
+def offers_kind(text: str, spans: tuple[TypedSpan, ...], q: Question) -> bool:
+    """Whether a typed span of the asked kind, that the question does not already say,
+    is in ``text`` (a reason question is always offered something)."""
+    return q.qtype == REASON or any(
+        span_matches(sp.kind, q.qtype) and not q.already_says(text[sp.start:sp.end])
+        for sp in spans
+    )

@@ -10,6 +10,7 @@ import pytest
 from index.builder import index_paths
 from index.encoders import Encoder, load_encoder
 from index.store import IndexStore
+from search.answer.ask import Answerer
 from search.engine import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,13 +35,42 @@ def searcher(seed_index_dir: Path, encoder: Encoder) -> Searcher:
     return Searcher(IndexStore(seed_index_dir), encoder)
 
 
+@pytest.fixture(scope="session")
+def answerer(encoder: Encoder) -> Answerer:
+    return Answerer.load(encoder.id)
+
+
 @pytest.fixture()
-def client(seed_index_dir: Path, searcher: Searcher) -> Iterator:
+def client(seed_index_dir: Path, searcher: Searcher, answerer: Answerer) -> Iterator:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
+    from api.deps import Services
     from api.settings import Settings
 
-    app = create_app(Settings(index_dir=seed_index_dir), searcher=searcher)
+    app = create_app(Settings(index_dir=seed_index_dir),
+                     services=Services(searcher=searcher, answerer=answerer))
     with TestClient(app) as c:
         yield c
+
+
+def search(searcher: Searcher, text: str, **options: object):  # noqa: ANN201
+    """``searcher.search`` of a query made by the same rules the API and CLI apply."""
+    from search.query import Query
+
+    return searcher.search(Query.parse(text, **options))  # type: ignore[arg-type]
+
+
+def ask(searcher: Searcher, answerer: Answerer, text: str, **options: object):  # noqa: ANN201
+    from search.query import DEFAULT_ASK_K, Query
+
+    options.setdefault("k", DEFAULT_ASK_K)
+    return answerer.ask(searcher, Query.parse(text, text_field="question", **options))  # type: ignore[arg-type]
+
+
+def services(index_dir: Path, encoder: Encoder, answerer: Answerer | None = None):  # noqa: ANN201
+    """What the app's lifespan would build, for an index the test made."""
+    from api.deps import Services
+
+    return Services(searcher=Searcher(IndexStore(index_dir), encoder),
+                    answerer=answerer or Answerer.load(encoder.id))

@@ -13,6 +13,7 @@ from api.cli import main as cli_main
 from index.encoders import Encoder
 from index.store import IndexStore
 from search.engine import Searcher
+from tests.conftest import search, services
 
 TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,7 +40,7 @@ def _client(index_dir: Path, encoder: Encoder, token: str | None = TOKEN, **sett
 
     app = create_app(
         Settings(index_dir=index_dir, admin_token=token, **settings),
-        searcher=Searcher(IndexStore(index_dir), encoder),
+        services=services(index_dir, encoder),
     )
     return TestClient(app, raise_server_exceptions=False)
 
@@ -243,7 +244,7 @@ def test_cli_index_is_incremental_and_remove_deletes(
     assert _cli("index", str(seeds), str(extra), "--index-dir", str(index_copy), "--quiet") == 0
     assert "1 added, 0 updated, 5 unchanged" in capsys.readouterr().out
     searcher = Searcher(store, encoder)
-    assert "tani" in {h.document.id for h in searcher.search(NEW_QUERY, k=5).hits}
+    assert "tani" in {h.document.id for h in search(searcher, NEW_QUERY, k=5).hits}
 
     (extra / "tani.txt").write_text(NEW_TEXT + " Program dimulai bulan Juli.", encoding="utf-8")
     assert _cli("index", str(extra), "--index-dir", str(index_copy), "--quiet") == 0
@@ -252,16 +253,16 @@ def test_cli_index_is_incremental_and_remove_deletes(
     assert _cli("remove", "tani", "--index-dir", str(index_copy)) == 0
     assert "1 removed" in capsys.readouterr().out
     for mode in ("hybrid", "dense", "bm25"):
-        res = searcher.search(NEW_QUERY, k=50, mode=mode)
+        res = search(searcher, NEW_QUERY, k=50, mode=mode)
         assert "tani" not in {h.document.id for h in res.hits}
-    assert searcher.data.document("tani") is None
-    assert "tani" not in searcher.data.manifest["documents"]
+    assert searcher.context.data.document("tani") is None
+    assert "tani" not in searcher.context.data.doc_rows
     assert _cli("remove", "tani", "--index-dir", str(index_copy)) == 1
     assert "not in the index: tani" in capsys.readouterr().err
 
     assert _cli("index", str(extra), "--rebuild", "--index-dir", str(index_copy), "--quiet") == 0
     assert "index holds 1 documents" in capsys.readouterr().out
-    assert [d.id for d in searcher.data.documents] == ["tani"]
+    assert list(searcher.context.data.doc_rows) == ["tani"]
 
 
 def test_cli_remove_without_index_is_one_line(tmp_path: Path, capsys) -> None:

@@ -5,14 +5,16 @@ from pathlib import Path
 import pytest
 
 from eval.dataset import load_questions
-from search.answers import MAX_ANSWER_CHARS, NO_AMOUNT, ask, highlight
+from search.answer.choose import MAX_ANSWER_CHARS, NO_AMOUNT
+from search.question import parse_question
+from tests.conftest import ask
 
 QUESTIONS = load_questions(Path(__file__).resolve().parents[1] / "eval/data/telusur_qa.jsonl")
 
 
-def test_every_answer_over_the_labelled_set_is_a_verbatim_slice(searcher):
+def test_every_answer_over_the_labelled_set_is_a_verbatim_slice(searcher, answerer):
     for q in QUESTIONS:
-        result = ask(searcher, q.question)
+        result = ask(searcher, answerer, q.question)
         a = result.answer
         if a is None:
             assert result.no_answer_reason
@@ -34,8 +36,8 @@ def test_every_answer_over_the_labelled_set_is_a_verbatim_slice(searcher):
         ("Kapan SCCC diresmikan?", "3 Desember 2025"),
     ],
 )
-def test_answers_in_both_languages(searcher, question, expected):
-    result = ask(searcher, question)
+def test_answers_in_both_languages(searcher, answerer, question, expected):
+    result = ask(searcher, answerer, question)
     assert result.answer is not None, result.no_answer_reason
     assert expected in result.answer.text
     hs, he = result.answer.highlight
@@ -49,17 +51,17 @@ def test_answers_in_both_languages(searcher, question, expected):
         "Berapa harga tiket kereta cepat Jakarta-Bandung?",
     ],
 )
-def test_abstains_when_the_corpus_does_not_know(searcher, question):
-    result = ask(searcher, question)
+def test_abstains_when_the_corpus_does_not_know(searcher, answerer, question):
+    result = ask(searcher, answerer, question)
     assert result.answer is None
     assert result.no_answer_reason and result.hits  # passages are still returned
 
 
-def test_highlight_prefers_the_asked_type():
+def test_highlight_prefers_the_asked_type(answerer):
     text = "Hibah senilai $7,6 juta dari USTDA ditandatangani pada 20 September 2024."
-    hs, he = highlight(text, "Berapa nilai hibah USTDA?")
+    hs, he = answerer.highlighter.best(text, parse_question("Berapa nilai hibah USTDA?"))
     assert text[hs:he] == "$7,6 juta"
-    hs, he = highlight(text, "Kapan hibah USTDA ditandatangani?")
+    hs, he = answerer.highlighter.best(text, parse_question("Kapan hibah USTDA ditandatangani?"))
     assert text[hs:he] == "20 September 2024"
 
 
@@ -81,11 +83,14 @@ ON_TOPIC_UNANSWERABLE = [q for q in QUESTIONS if not q.relevant]
 ANSWERABLE = [q for q in QUESTIONS if q.relevant]
 
 
-def test_withholds_on_topic_questions_the_articles_do_not_answer(searcher):
+def test_withholds_on_topic_questions_the_articles_do_not_answer(searcher, answerer):
     """Our 10 no-answer questions are about the articles' subjects (Sejong's budget, the SCCC
     builder, IKN's area): most must be withheld while nearly all answerable ones are not."""
-    withheld = [q.id for q in ON_TOPIC_UNANSWERABLE if ask(searcher, q.question).answer is None]
-    lost = [q.id for q in ANSWERABLE if ask(searcher, q.question).answer is None]
+    def silent(q) -> bool:  # noqa: ANN001
+        return ask(searcher, answerer, q.question).answer is None
+
+    withheld = [q.id for q in ON_TOPIC_UNANSWERABLE if silent(q)]
+    lost = [q.id for q in ANSWERABLE if silent(q)]
     assert len(withheld) >= 5, withheld
     assert len(lost) <= 0.05 * len(ANSWERABLE) + 1e-9, lost
 
@@ -95,12 +100,14 @@ def test_withholds_on_topic_questions_the_articles_do_not_answer(searcher):
     ["Berapa anggaran pembangunan Kota Sejong?", "Berapa luas wilayah Ibu Kota Nusantara dalam "
      "hektare?", "How much funding did Japan pledge for ASEAN smart city projects?"],
 )
-def test_a_question_about_money_or_area_needs_an_amount_in_the_passages(searcher, question):
-    result = ask(searcher, question)
+def test_a_question_about_money_or_area_needs_an_amount_in_the_passages(
+    searcher, answerer, question,
+):
+    result = ask(searcher, answerer, question)
     assert result.answer is None and result.no_answer_reason == NO_AMOUNT
     assert result.hits
 
 
-def test_money_questions_the_articles_answer_are_not_withheld(searcher):
-    result = ask(searcher, "Berapa nilai hibah USTDA untuk proyek ICCC di IKN?")
+def test_money_questions_the_articles_answer_are_not_withheld(searcher, answerer):
+    result = ask(searcher, answerer, "Berapa nilai hibah USTDA untuk proyek ICCC di IKN?")
     assert result.answer is not None and "$7,6 juta" in result.answer.text

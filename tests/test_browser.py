@@ -56,8 +56,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def base_url(seed_index_dir: Path, searcher) -> Iterator[str]:  # noqa: ANN001
-    app = create_app(Settings(index_dir=seed_index_dir), searcher=searcher)
+def base_url(seed_index_dir: Path, searcher, answerer) -> Iterator[str]:  # noqa: ANN001
+    from api.deps import Services
+
+    app = create_app(Settings(index_dir=seed_index_dir),
+                     services=Services(searcher=searcher, answerer=answerer))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

@@ -79,4 +79,4 @@ def test_same_id_twice_in_one_write_keeps_the_last(tmp_path, encoder):
     second = document_from_text(doc_id="a", raw="Versi kedua berita ini.")
     report = apply_changes(store, encoder=encoder, upserts=[first, second], progress=False)
     assert report.added == ["a"]
-    assert store.load().documents[0].text == "Versi kedua berita ini."
+    assert store.load().document("a").text == "Versi kedua berita ini."

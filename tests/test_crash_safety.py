@@ -1,8 +1,9 @@
 """Nothing lost: a writer killed with SIGKILL at any moment leaves the index as before or after.
 
 The writer is a real subprocess running ``index.builder.apply_changes`` on a copy of the seed
-index. It is killed either at a named stage of ``IndexStore.write`` (the writer pauses there
-when ``TELUSUR_TEST_PAUSE_AT`` names the stage) or after a delay. The index must then open and
+index. It is killed either at a named stage of ``IndexStore.commit`` (the writer script wraps
+``index.store.publish`` to pause before or after the generation or CURRENT is moved into
+place) or after a delay. The index must then open and
 answer a fixed query exactly as before the write or exactly as after it.
 """
 
@@ -22,8 +23,9 @@ import pytest
 from index.builder import apply_changes
 from index.encoders import Encoder
 from index.readers import document_from_text
-from index.store import PAUSE_ENV, IndexStore
+from index.store import IndexStore
 from search.engine import Searcher
+from tests.conftest import search
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = "benih zamrud ungu untuk petani kentang"
@@ -31,8 +33,22 @@ NEW_TEXT = (
     "Kementerian Pertanian meluncurkan program benih zamrud ungu di Kabupaten Wonosobo. "
     "Program itu menargetkan sepuluh ribu petani kentang pada tahun depan."
 )
+PAUSE_ENV = "CRASH_TEST_PAUSE_AT"
 WRITER = """
-import sys
+import os, sys, time
+import index.store as st
+real_publish = st.publish
+def pause(stage):
+    if stage and os.environ.get("CRASH_TEST_PAUSE_AT") == stage:
+        print("paused at " + stage, file=sys.stderr, flush=True)
+        time.sleep(600)
+def publish(src, dst):
+    before, after = {"CURRENT": ("pointer-written", "switched")}.get(
+        dst.name, ("tmp-written", "renamed") if dst.name.startswith("gen-") else (None, None))
+    pause(before)
+    real_publish(src, dst)
+    pause(after)
+st.publish = publish
 from index.builder import apply_changes
 from index.encoders import load_encoder
 from index.readers import document_from_text
@@ -50,12 +66,12 @@ DELAYS = [0.05, 0.3, 0.8]
 
 
 def _answer(index_dir: Path, encoder: Encoder) -> list[tuple[str, str, float]]:
-    res = Searcher(IndexStore(index_dir), encoder).search(QUERY, k=10)
+    res = search(Searcher(IndexStore(index_dir), encoder), QUERY, k=10)
     return [(h.document.id, h.passage.id, round(h.score, 5)) for h in res.hits]
 
 
 def _victim(index_dir: Path) -> str:
-    return sorted(IndexStore(index_dir).read_manifest()["documents"])[0]
+    return sorted(IndexStore(index_dir).load().doc_rows)[0]
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +182,7 @@ def test_searches_during_writes_never_fail(
     d = tmp_path / "index"
     shutil.copytree(seed_index_dir, d)
     searcher = Searcher(IndexStore(d), encoder)
-    gen_before = searcher.data.generation
+    gen_before = searcher.context.generation
     failures: list[BaseException] = []
     answers: dict[str, set[tuple]] = {}
     stop = threading.Event()
@@ -174,9 +190,9 @@ def test_searches_during_writes_never_fail(
     def reader() -> None:
         while not stop.is_set():
             try:
-                res = searcher.search(QUERY, k=10)
+                res = search(searcher, QUERY, k=10)
                 got = tuple((h.document.id, h.passage.id, round(h.score, 5)) for h in res.hits)
-                answers.setdefault(res.data.generation, set()).add(got)
+                answers.setdefault(res.ctx.generation, set()).add(got)
             except BaseException as exc:  # noqa: BLE001 - every failure is the finding
                 failures.append(exc)
 
@@ -204,6 +220,6 @@ def test_searches_during_writes_never_fail(
     assert all(len(v) == 1 for v in answers.values()), answers
     assert answers[gen_before] == {tuple(expected["before"])}
     # Picked up without restart: the same Searcher now serves the newest generation.
-    assert searcher.data.generation == IndexStore(d).current_generation() != gen_before
+    assert searcher.context.generation == IndexStore(d).current_generation() != gen_before
     assert [(h.document.id, h.passage.id, round(h.score, 5))
-            for h in searcher.search(QUERY, k=10).hits] == expected["after"]
+            for h in search(searcher, QUERY, k=10).hits] == expected["after"]

@@ -1,12 +1,14 @@
-"""The learned highlighter: verbatim, clean, tight spans of the asked-for kind; heuristic
-fallback without a model file."""
-
-from pathlib import Path
+"""The learned highlighter: verbatim, clean, tight spans of the asked-for kind; a missing or
+broken model file is a clear error, never a silent fallback."""
 
 import pytest
 
-from search.highlight import HIGHLIGHTER_FILE, best_span, clean_edges, heuristic_span
-from search.span_features import TOKEN, candidates, parse_question
+from index.text import SPAN_TOKEN as TOKEN
+from search.answer import highlight as highlight_module
+from search.answer.highlight import Highlighter
+from search.answer.span_features import candidates
+from search.models import ModelError
+from search.question import parse_question
 
 GRANT = ("Peluncuran ICCC ini merupakan tindak lanjut dari penandatanganan hibah senilai "
          "$7,6 juta dari United States Trade and Development Agency (USTDA) pada "
@@ -34,14 +36,17 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def model_file() -> Path:
-    assert HIGHLIGHTER_FILE.exists(), "search/highlighter.json ships with the package"
-    return HIGHLIGHTER_FILE
+def model() -> Highlighter:
+    return Highlighter.load()
+
+
+def best_span(model: Highlighter, text: str, question: str) -> tuple[int, int]:
+    return model.best(text, parse_question(question))
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES)
-def test_highlights_the_answer_itself(model_file, text, question, expected):
-    s, e = best_span(text, question, model_path=model_file)
+def test_highlights_the_answer_itself(model, text, question, expected):
+    s, e = best_span(model, text, question)
     span = text[s:e]
     assert expected in span, span
     # Tight: the answer plus at most two more words.
@@ -50,8 +55,8 @@ def test_highlights_the_answer_itself(model_file, text, question, expected):
 
 
 @pytest.mark.parametrize(("text", "question", "expected"), CASES)
-def test_span_is_a_clean_verbatim_slice(model_file, text, question, expected):
-    s, e = best_span(text, question, model_path=model_file)
+def test_span_is_a_clean_verbatim_slice(model, text, question, expected):
+    s, e = best_span(model, text, question)
     assert 0 <= s < e <= len(text)
     span = text[s:e]
     assert span == span.strip()
@@ -59,39 +64,36 @@ def test_span_is_a_clean_verbatim_slice(model_file, text, question, expected):
     assert span[-1] not in EDGE or (span[-1] == ")" and "(" in span)
 
 
-def test_grant_amount_is_not_the_date(model_file):
-    s, e = best_span(GRANT, "Berapa nilai hibah USTDA?", model_path=model_file)
+def test_grant_amount_is_not_the_date(model):
+    s, e = best_span(model, GRANT, "Berapa nilai hibah USTDA?")
     assert "$7,6 juta" in GRANT[s:e] or GRANT[s:e] == "7,6 juta"
     assert "2024" not in GRANT[s:e]
 
 
 @pytest.mark.xfail(reason="'AS' does not match 'Amerika Serikat': the title is missed and a "
                    "nearer title span wins", strict=False)
-def test_abbreviated_title_still_finds_the_person(model_file):
-    s, e = best_span(SIGNED, "Siapa Duta Besar AS yang menyepakati hibah itu?",
-                     model_path=model_file)
+def test_abbreviated_title_still_finds_the_person(model):
+    s, e = best_span(model, SIGNED, "Siapa Duta Besar AS yang menyepakati hibah itu?")
     assert "Kamala Lakhdhir" in SIGNED[s:e]
 
 
-def test_without_a_model_file_the_heuristic_answers(tmp_path):
-    missing = tmp_path / "none.json"
-    s, e = best_span(GRANT, "Berapa nilai hibah USTDA?", model_path=missing)
-    assert (s, e) == clean_edges(GRANT, *heuristic_span(GRANT, "Berapa nilai hibah USTDA?"))
-    assert "7,6 juta" in GRANT[s:e]
-    s, e = best_span(HEAD, "Siapa Kepala OIKN?", model_path=missing)
-    assert HEAD[s:e] == "Basuki Hadimuljono"
+def test_a_missing_model_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(highlight_module, "model_path", lambda kind: tmp_path / "none.json")
+    with pytest.raises(ModelError, match="make train"):
+        Highlighter.load()
 
 
-def test_unreadable_model_file_falls_back(tmp_path):
+def test_an_unreadable_model_is_a_clear_error(tmp_path, monkeypatch):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    s, e = best_span(HEAD, "Siapa Kepala OIKN?", model_path=bad)
-    assert HEAD[s:e] == "Basuki Hadimuljono"
+    monkeypatch.setattr(highlight_module, "model_path", lambda kind: bad)
+    with pytest.raises(ModelError, match="unreadable"):
+        Highlighter.load()
 
 
 @pytest.mark.parametrize("text", ["", "   ", "...", "Ya.", "(x)", "Jakarta"])
-def test_degenerate_text(text):
-    s, e = best_span(text, "Apa?")
+def test_degenerate_text(model, text):
+    s, e = best_span(model, text, "Apa?")
     assert 0 <= s <= e <= len(text)
     if text.strip():
         assert e > s
@@ -123,8 +125,8 @@ def test_every_candidate_is_clean_and_bounded():
             assert len([w for w in TOKEN.findall(piece) if w[0].isalnum()]) <= 8
 
 
-def test_many_calls_stay_consistent(model_file):
+def test_many_calls_stay_consistent(model):
     """Repeated calls (cached tables) give the same span."""
-    first = best_span(SIGNED, "Siapa Duta Besar AS?", model_path=model_file)
+    first = best_span(model, SIGNED, "Siapa Duta Besar AS?")
     for _ in range(200):
-        assert best_span(SIGNED, "Siapa Duta Besar AS?", model_path=model_file) == first
+        assert best_span(model, SIGNED, "Siapa Duta Besar AS?") == first

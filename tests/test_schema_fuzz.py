@@ -14,10 +14,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
+from api.deps import Services
 from api.settings import Settings
 from index.encoders import Encoder
-from index.store import IndexStore
 from search.engine import Searcher
+from tests.conftest import services
 
 TOKEN = "fuzz-token"
 FUZZ = settings(
@@ -27,14 +28,15 @@ FUZZ = settings(
 
 
 def _schema(app):  # noqa: ANN001, ANN202
-    # No lifespan runs under schemathesis' ASGI transport: hand the searcher over directly.
+    # No lifespan runs under schemathesis' ASGI transport: hand the services over directly.
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 @pytest.fixture(scope="module")
-def read_only_schema(seed_index_dir: Path, searcher: Searcher):  # noqa: ANN201
-    app = create_app(Settings(index_dir=seed_index_dir), searcher=searcher)
-    app.state.searcher = searcher
+def read_only_schema(seed_index_dir: Path, searcher: Searcher, answerer):  # noqa: ANN001, ANN201
+    s = Services(searcher=searcher, answerer=answerer)
+    app = create_app(Settings(index_dir=seed_index_dir), services=s)
+    app.state.services = s
     return _schema(app)
 
 
@@ -44,11 +46,11 @@ def writable_schema(  # noqa: ANN201
 ):
     d = tmp_path_factory.mktemp("fuzz") / "index"
     shutil.copytree(seed_index_dir, d)
-    searcher = Searcher(IndexStore(d), encoder)
+    s = services(d, encoder)
     app = create_app(
-        Settings(index_dir=d, admin_token=TOKEN, max_upload_bytes=64 * 1024), searcher=searcher
+        Settings(index_dir=d, admin_token=TOKEN, max_upload_bytes=64 * 1024), services=s
     )
-    app.state.searcher = searcher
+    app.state.services = s
     return _schema(app)
 
 

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from index.langid import detect_language
-from search.engine import QueryError, QueryVectorCache
+from search.engine import QueryVectorCache
+from search.query import QueryError
+from tests.conftest import search
 
 ICCC = "003_d42ff7a54c18c015"
 
@@ -18,13 +20,13 @@ ICCC = "003_d42ff7a54c18c015"
 )
 def test_the_right_article_comes_first_in_every_mode(searcher, query, lang, doc):
     for mode in ("hybrid", "dense"):
-        res = searcher.search(query, k=5, mode=mode)
+        res = search(searcher, query, k=5, mode=mode)
         assert res.query_lang == lang
         assert res.hits[0].document.id == doc, (mode, [h.passage.id for h in res.hits])
 
 
 def test_hits_are_ranked_cited_and_exact(searcher):
-    res = searcher.search("hibah USTDA", k=10)
+    res = search(searcher, "hibah USTDA", k=10)
     assert [h.rank for h in res.hits] == list(range(1, len(res.hits) + 1))
     scores = [h.score for h in res.hits]
     assert scores == sorted(scores, reverse=True)
@@ -33,25 +35,25 @@ def test_hits_are_ranked_cited_and_exact(searcher):
 
 
 def test_bm25_mode_needs_a_matching_term(searcher):
-    assert searcher.search("zzqx", mode="bm25").hits == []
-    assert searcher.search("Sejong", mode="bm25").hits[0].document.id == "001_35330518a0891c6f"
+    assert search(searcher, "zzqx", mode="bm25").hits == []
+    assert search(searcher, "Sejong", mode="bm25").hits[0].document.id == "001_35330518a0891c6f"
 
 
 def test_lang_filter(searcher):
-    assert searcher.search("smart city", lang="en").hits == []
-    assert all(h.passage.lang == "id" for h in searcher.search("smart city", lang="id").hits)
+    assert search(searcher, "smart city", lang="en").hits == []
+    assert all(h.passage.lang == "id" for h in search(searcher, "smart city", lang="id").hits)
 
 
 def test_unknown_mode(searcher):
     with pytest.raises(QueryError):
-        searcher.search("x", mode="magic")
+        search(searcher, "x", mode="magic")
 
 
 def test_repeated_query_is_not_embedded_again(searcher):
     q = "Siapa Duta Besar Amerika Serikat untuk Indonesia? (cache test)"
-    searcher.search(q)
+    search(searcher, q)
     hits_before = searcher.cache.hits
-    searcher.search(q)
+    search(searcher, q)
     assert searcher.cache.hits == hits_before + 1
 
 
@@ -76,8 +78,10 @@ def test_query_language(text, lang):
 
 
 def test_idf_is_higher_for_rarer_terms():
-    from index.lexical import LexicalIndex, tokenize
+    from index.lexical import LexicalIndex, Postings
+    from index.text import terms
 
-    lex = LexicalIndex.build(["kerja sama kota", "kerja sama hibah", "kerja sama Basuki"])
-    common, rare, unseen = lex.idf(tokenize("kerja basuki zzzz"))
+    texts = ["kerja sama kota", "kerja sama hibah", "kerja sama Basuki"]
+    lex = LexicalIndex([Postings.build([terms(t) for t in texts])], np.ones(3, dtype=bool))
+    common, rare, unseen = lex.idf(terms("kerja basuki zzzz"))
     assert common < rare < unseen

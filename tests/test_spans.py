@@ -1,16 +1,24 @@
 """Question types and the answer-type check that backs abstention."""
 
+from dataclasses import replace
+
 import pytest
 
-from search.spans import (
-    DATE,
-    NUMBER,
-    PERSON,
-    answer_type_present,
-    area_question,
-    money_question,
-    question_type,
-)
+from search.question import DATE, NUMBER, PERSON, parse_question, question_type
+from search.spans import answer_type_present as _present
+
+
+def answer_type_present(text: str, question: str, wanted: str | None = None) -> bool:
+    q = parse_question(question)
+    return _present(text, replace(q, qtype=wanted) if wanted else q)
+
+
+def money_question(text: str) -> bool:
+    return parse_question(text).asks_money
+
+
+def area_question(text: str) -> bool:
+    return parse_question(text).asks_area
 
 GRANT = ("Peluncuran ICCC ini merupakan tindak lanjut dari penandatanganan hibah senilai "
          "$7,6 juta dari United States Trade and Development Agency (USTDA) pada "

@@ -7,40 +7,22 @@ balanced; the typed spans of ``search.spans`` are snapped to tokens and always i
 
 Each template (``TEMPLATES``) gives every candidate one value out of a fixed list, so a
 linear model is a weight table per template; ``search.highlight`` conjoins each template with
-the question type and with the (language-neutral) wh-word.
+the question type and with the (language-neutral) wh-word (``search.question``).
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 
-from index.cleaning import MONTHS
-from search.spans import DATE, ENTITY, NUMBER, PERSON, question_type, typed_spans
+from index.text import MONTHS, SPAN_TOKEN, WEEKDAYS
+from search.question import DATE, ENTITY, FOCUS, NUMBER, PERSON, Question
+from search.spans import TypedSpan, typed_spans
 
 MAX_WORDS = 8
 MAX_TOKENS = 14
-TOKEN = re.compile(r"[A-Z]\.(?=\s+[A-Z])|\w+(?:[.,/:'’-]\w+)*|[^\w\s]")
-
-QTYPES = (DATE, NUMBER, PERSON, "place", ENTITY, "reason")
-# English wh-words share the Indonesian ones' weights, so English questions use what
-# the Indonesian training questions taught.
-_WH_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("dimana", re.compile(r"\b(di ?mana(kah)?|where|in which)\b", re.I)),
-    ("kemana", re.compile(r"\b(ke ?mana(kah)?|to where)\b", re.I)),
-    ("darimana", re.compile(r"\b(dari ?mana(kah)?|where from)\b", re.I)),
-    ("siapa", re.compile(r"\b(siapa(kah)?|who|whom|whose)\b", re.I)),
-    ("kapan", re.compile(r"\b(kapan(kah)?|when)\b", re.I)),
-    ("berapa", re.compile(r"\b(berapa(kah)?|how (much|many|large|big|long|far|old))\b", re.I)),
-    ("mengapa", re.compile(r"\b(mengapa|kenapa|why)\b", re.I)),
-    ("bagaimana", re.compile(r"\b(bagaimana(kah)?|how)\b", re.I)),
-    ("mana", re.compile(r"\b(mana(kah)?|which)\b", re.I)),
-    ("apa", re.compile(r"\b(apa(kah)?|what)\b", re.I)),
-]
-WH_WORDS = tuple(name for name, _ in _WH_RULES) + ("none",)
 
 _VOCAB = """di pada oleh yaitu yakni sebesar senilai sebanyak adalah ialah merupakan dari ke
 sebagai yang dan atau dengan untuk dalam tahun tanggal sejak hingga sampai bernama sekitar
@@ -55,30 +37,12 @@ _SHAPES = ["<bos>", "<eos>", "<cur>", "<month>", "<day>", "<year>", "<num>", "<C
            "<lower>", "<sym>"]
 CLASSES: tuple[str, ...] = tuple(dict.fromkeys(_VOCAB + _PUNCT + _SHAPES))
 _CLS = {c: i for i, c in enumerate(CLASSES)}
-_DAYS = {"senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu", "monday", "tuesday",
-         "wednesday", "thursday", "friday", "saturday", "sunday"}
 _CURRENCY = {"$", "€", "£", "¥", "rp", "usd", "us$", "idr", "eur"}
-_MONEY_Q = re.compile(
-    r"\b(nilai|dana|biaya|harga|hibah|anggaran|investasi|modal|pinjaman|utang|kerugian|gaji"
-    r"|cost|price|worth|value|grant|fund\w*|budget|loan|how much|spen[dt]\w*)\b", re.I)
 _MONEY = {"juta", "miliar", "milyar", "triliun", "million", "billion", "dollar", "dolar",
           "rupiah", "euro", "yen", "won"} | _CURRENCY
 _UNITS = {"juta", "miliar", "milyar", "triliun", "ribu", "persen", "%", "$", "rp", "usd",
           "million", "billion", "thousand", "percent", "km", "meter", "hektare", "ton", "kg"}
-_STOP = {"yang", "dan", "di", "ke", "dari", "pada", "untuk", "dengan", "dalam", "ini", "itu",
-         "the", "of", "in", "on", "at", "to", "a", "an", "and", "is", "was", "are", "were",
-         "did", "does", "do", "for", "by", "as", "adalah", "oleh", "nama", "name", "tersebut",
-         "apa", "apakah", "siapa", "siapakah", "kapan", "kapankah", "berapa", "berapakah",
-         "mana", "manakah", "dimana", "dimanakah", "mengapa", "kenapa", "bagaimana", "saja",
-         "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "kah"}
 _KINDS = (DATE, NUMBER, PERSON, ENTITY)
-# The noun a question asks about ("Apa nama ...", "kota mana", "which agency"), if common.
-FOCUS = tuple("""nama tahun tanggal bulan hari kota negara provinsi pulau kabupaten daerah
-wilayah perusahaan partai organisasi lembaga badan kelompok tim jabatan profesi julukan
-singkatan kepanjangan jenis gelar nomor jumlah harga nilai usia umur penyakit
-name year date month day city country province island region company party organization
-agency group team position title job kind type number percentage price age disease
-event ministry official""".split()) + ("<other>", "<none>")
 _SHAPE6 = ("nocap", "somecap", "allcap", "nocap+digit", "somecap+digit", "allcap+digit")
 
 
@@ -122,55 +86,6 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Question:
-    """What the features need to know about the question, computed once per question."""
-
-    qtype: str
-    wh: str
-    words: frozenset[str]
-    head: frozenset[str]
-    focus: str = "<none>"
-    money: bool = False
-    text: str = ""
-
-
-def _wh(question: str) -> tuple[str, int, int]:
-    best: tuple[int, str, int] | None = None
-    for name, pattern in _WH_RULES:
-        m = pattern.search(question)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), name, m.end())
-    if best is None:
-        return "none", -1, -1
-    return best[1], best[0], best[2]
-
-
-def parse_question(question: str) -> Question:
-    wh, ws, we = _wh(question)
-    tokens = [t for t in TOKEN.findall(question) if t[0].isalnum()]
-    # An all-capitals word is an acronym ("AS" = Amerika Serikat), never a stop word.
-    words = {t.lower() for t in tokens if t.lower() not in _STOP or (t.isupper() and len(t) > 1)}
-    # Head nouns: the word just before the wh-word ("Pulau manakah") and just after it
-    # ("Apa nama latin", "which agency").
-    head: set[str] = set()
-    focus = "<none>"
-    if ws >= 0:
-        before = [t.lower() for t in TOKEN.findall(question[:ws]) if t[0].isalnum()]
-        raw_after = [t.lower() for t in TOKEN.findall(question[we:]) if t[0].isalnum()]
-        after = [t for t in raw_after if t not in _STOP and t != "jumlah"]
-        if before and before[-1] not in _STOP:
-            head.add(before[-1])
-        if after:
-            head.add(after[0])
-        near = [t for t in raw_after[:2] if t not in ("kah", "yang", "the", "a", "an")][:1]
-        near += before[-1:]
-        focus = next((w for w in near if w in FOCUS), "<other>" if near else "<none>")
-    qt = question_type(question)
-    return Question(qt if qt in QTYPES else ENTITY, wh, frozenset(words), frozenset(head),
-                    focus, bool(_MONEY_Q.search(question)), question)
-
-
 def _token_class(tok: str) -> str:
     low = tok.lower()
     if low in _CURRENCY:
@@ -181,7 +96,7 @@ def _token_class(tok: str) -> str:
         return "<sym>"
     if low in MONTHS and len(low) > 3:
         return "<month>"
-    if low in _DAYS:
+    if low in WEEKDAYS:
         return "<day>"
     if tok.isdigit() and len(tok) == 4 and tok[:2] in ("19", "20"):
         return "<year>"
@@ -245,8 +160,12 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i_all[keep], j_all[keep]
 
 
-def candidates(text: str, q: Question) -> Candidates:
-    toks = [(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(text)]
+def candidates(
+    text: str, q: Question, spans: tuple[TypedSpan, ...] | None = None,
+) -> Candidates:
+    """Every candidate span of ``text`` with its template codes (``spans``: the text's typed
+    spans, when already known)."""
+    toks = [(m.start(), m.end(), m.group(0)) for m in SPAN_TOKEN.finditer(text)]
     n = len(toks)
     if n == 0:
         return Candidates(np.zeros((0, 2), dtype=np.int64), {})
@@ -256,7 +175,7 @@ def candidates(text: str, q: Question) -> Candidates:
     (is_word, cls, cap, digit, comma, opens, closes, other, unit, start_ok, end_ok,
      func, money) = props.T
     low = [t[2].lower() for t in toks]
-    inq = np.array([lo in q.words for lo in low], dtype=np.int64) & is_word
+    inq = np.array([lo in q.content for lo in low], dtype=np.int64) & is_word
     head = np.array([lo in q.head for lo in low], dtype=np.int64)
 
     flags = np.stack([is_word, inq, cap, digit, comma, opens, closes, other, unit, head,
@@ -277,7 +196,7 @@ def candidates(text: str, q: Question) -> Candidates:
     # Typed spans, snapped to tokens: (first token, last token) -> bitmask of kinds.
     starts_l, ends_l = starts.tolist(), ends.tolist()
     typed: dict[tuple[int, int], int] = {}
-    for span in typed_spans(text):
+    for span in (typed_spans(text) if spans is None else spans):
         if span.kind in _KINDS:
             a = bisect_right(ends_l, span.start)
             b = bisect_left(starts_l, span.end) - 1
@@ -368,7 +287,7 @@ def candidates(text: str, q: Question) -> Candidates:
         "inner": np.minimum(inner_lower, 3) * 2 + (inner_func > 0),
         "calendar": (((p_year[j1] - p_year[i_arr]) > 0) + ((p_month[j1] - p_month[i_arr]) > 0) * 2
                      + ((p_day[j1] - p_day[i_arr]) > 0) * 4),
-        "money": int(q.money) * 2 + ((p_money[j1] - p_money[i_arr]) > 0),
+        "money": int(q.mentions_money) * 2 + ((p_money[j1] - p_money[i_arr]) > 0),
         "focus": (FOCUS.index(q.focus) * 6 + cap_code + 3 * has_digit) * 2 + (t_exact > 0),
     }
     spans = np.stack([starts[i_arr], ends[j_arr]], axis=1)

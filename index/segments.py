@@ -1,0 +1,235 @@
+"""A segment: an immutable slice of the index, written once by one write (or by a merge).
+
+Layout of ``segments/seg-000012/``::
+
+    meta.json            counts, encoder, vector index kind, file sizes and checksums
+    docs.jsonl           document metadata (id, title, source, url, published, lang, path)
+    keys.json            document ids and content hashes (all a writer needs to read)
+    texts.txt            document texts, back to back (UTF-8)
+    text_offsets.npy     byte offset of each text in texts.txt (n + 1)
+    passages.npy         (n, 3) int32: document row, char start, char end
+    sentences.npy        (n, 3) int32: document row, char start, char end
+    sentence_vectors.npy float16 sentence vectors
+    dense.faiss          the passage vectors (``index.vectors``)
+    postings/            BM25 postings of the passages (``index.lexical``)
+
+Texts are read on demand (memory-mapped), so opening a large index costs the metadata only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mmap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.files import load_array, sha256_file
+from index.lexical import Postings
+from index.records import Document, Passage
+from index.text import terms
+from index.vectors import FaissVectorIndex, VectorIndex
+
+SEGMENT_FORMAT = "telusur-segment"
+_CHECKSUM_MAX_BYTES = 64 * 1024 * 1024  # bigger files are checked by size on open
+_META_FIELDS = ("id", "title", "source", "url", "published", "lang", "path")
+
+
+class SegmentError(RuntimeError):
+    """A segment's files are missing, damaged or inconsistent (the message says which)."""
+
+
+def content_hash(doc: Document) -> str:
+    """Hash of what the index stores for a document: its text and metadata."""
+    payload = json.dumps(
+        {k: v for k, v in doc.to_dict().items() if k != "path"}, ensure_ascii=False, sort_keys=True
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SegmentParts:
+    """What a new segment is made of, in document order (rows of arrays follow it)."""
+
+    documents: list[Document]
+    passages: np.ndarray  # (n, 3) int32: document row, start, end
+    sentences: np.ndarray  # (m, 3) int32
+    sentence_vectors: np.ndarray  # (m, d)
+    vectors: VectorIndex
+    postings: Postings
+    hashes: list[str] = field(default_factory=list)
+
+
+def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
+    """Write every file of a segment into ``path`` (a fresh directory), checksums last."""
+    path.mkdir(parents=True)
+    docs = parts.documents
+    hashes = parts.hashes or [content_hash(d) for d in docs]
+    with (path / "docs.jsonl").open("w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps({k: getattr(d, k) for k in _META_FIELDS}, ensure_ascii=False) + "\n")
+    (path / "keys.json").write_text(
+        json.dumps({"ids": [d.id for d in docs], "hashes": hashes}), encoding="utf-8")
+    blobs = [d.text.encode("utf-8") for d in docs]
+    (path / "texts.txt").write_bytes(b"".join(blobs))
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in blobs], out=offsets[1:])
+    np.save(path / "text_offsets.npy", offsets, allow_pickle=False)
+    np.save(path / "passages.npy", parts.passages.astype(np.int32), allow_pickle=False)
+    np.save(path / "sentences.npy", parts.sentences.astype(np.int32), allow_pickle=False)
+    np.save(path / "sentence_vectors.npy", parts.sentence_vectors.astype(np.float16),
+            allow_pickle=False)
+    parts.vectors.save(path / "dense.faiss")
+    parts.postings.save(path / "postings")
+    meta = {
+        "format": SEGMENT_FORMAT,
+        "encoder": encoder_id,
+        "dim": parts.vectors.dim,
+        "vector_index": parts.vectors.kind,
+        "counts": {"documents": len(docs), "passages": len(parts.passages),
+                   "sentences": len(parts.sentences)},
+        "files": {
+            str(p.relative_to(path)): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+            for p in sorted(path.rglob("*")) if p.is_file()
+        },
+    }
+    (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def read_keys(path: Path) -> tuple[list[str], list[str]]:
+    """Document ids and content hashes of a segment, without opening the rest."""
+    try:
+        keys = json.loads((path / "keys.json").read_text(encoding="utf-8"))
+        return list(keys["ids"]), list(keys["hashes"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SegmentError(f"{path.name}/keys.json is unreadable ({exc})") from None
+
+
+class Segment:
+    """An opened segment: metadata and arrays in memory (memory-mapped), texts on demand."""
+
+    def __init__(self, path: Path, *, expected_encoder: str | None = None) -> None:
+        self.path = path
+        self.name = path.name
+        try:
+            self.meta: dict[str, Any] = json.loads((path / "meta.json").read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SegmentError(f"{self.name}/meta.json is unreadable ({exc})") from None
+        if self.meta.get("format") != SEGMENT_FORMAT:
+            raise SegmentError(f"{self.name}/meta.json is not a Telusur segment")
+        if expected_encoder is not None and self.meta.get("encoder") != expected_encoder:
+            raise SegmentError(f"{self.name} was embedded with {self.meta.get('encoder')!r}")
+        self._verify()
+        try:
+            self.doc_meta = [json.loads(line) for line in
+                             (path / "docs.jsonl").read_text("utf-8").splitlines() if line]
+            self.doc_ids, self.hashes = read_keys(path)
+            self.text_offsets = np.load(path / "text_offsets.npy", allow_pickle=False)
+            self.passages = load_array(path / "passages.npy")
+            self.sentences = load_array(path / "sentences.npy")
+            self.sentence_vectors = load_array(path / "sentence_vectors.npy")
+            self.vectors: VectorIndex = FaissVectorIndex.load(path / "dense.faiss")
+            self.postings = Postings.load(path / "postings")
+            self._texts = _map(path / "texts.txt")
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+            raise SegmentError(f"{self.name} is damaged ({exc})") from None
+        counts = self.meta["counts"]
+        if not (len(self.doc_meta) == len(self.doc_ids) == counts["documents"]
+                == len(self.text_offsets) - 1
+                and len(self.passages) == len(self.vectors) == counts["passages"]
+                == self.postings.n_rows
+                and len(self.sentences) == len(self.sentence_vectors) == counts["sentences"]):
+            raise SegmentError(f"{self.name} is inconsistent (its files disagree on counts)")
+        # Sentences are stored grouped by document row, in text order.
+        rows = np.arange(len(self.doc_ids))
+        doc_col = np.asarray(self.sentences[:, 0])
+        self.sentence_lo = np.searchsorted(doc_col, rows, side="left")
+        self.sentence_hi = np.searchsorted(doc_col, rows, side="right")
+
+    def _verify(self) -> None:
+        for name, info in dict(self.meta.get("files", {})).items():
+            p = self.path / name
+            if not p.is_file():
+                raise SegmentError(f"{self.name}/{name} is missing")
+            size = p.stat().st_size
+            try:
+                bad = size != info["bytes"] or (
+                    size <= _CHECKSUM_MAX_BYTES and sha256_file(p) != info["sha256"])
+            except (KeyError, TypeError):
+                bad = True
+            if bad:
+                raise SegmentError(
+                    f"{self.name}/{name} does not match its checksum (truncated or modified)")
+
+    @property
+    def n_documents(self) -> int:
+        return len(self.doc_ids)
+
+    @property
+    def n_passages(self) -> int:
+        return len(self.passages)
+
+    def text(self, row: int) -> str:
+        lo, hi = int(self.text_offsets[row]), int(self.text_offsets[row + 1])
+        return self._texts[lo:hi].decode("utf-8")
+
+    def document(self, row: int) -> Document:
+        return Document(text=self.text(row), **self.doc_meta[row])
+
+    def passage(self, row: int, doc: Document, ordinal: int) -> Passage:
+        _, start, end = (int(x) for x in self.passages[row])
+        return Passage(id=f"{doc.id}#{ordinal}", doc_id=doc.id, text=doc.text[start:end],
+                       char_start=start, char_end=end, lang=doc.lang)
+
+
+def merge_segments(
+    parts: Sequence[tuple[Segment, np.ndarray]], *, kind: str = "auto",
+) -> SegmentParts:
+    """One segment's parts made of the kept documents (``keep`` masks over document rows) of
+    several segments: vectors, sentence vectors and postings are reused, nothing re-embedded."""
+    docs: list[Document] = []
+    hashes: list[str] = []
+    passages, sentences, sent_vecs, vec_rows = [], [], [], []
+    postings_parts = []
+    for seg, keep_doc in parts:
+        new_doc = np.cumsum(keep_doc) - 1 + len(docs)
+        kept = np.flatnonzero(keep_doc)
+        docs.extend(seg.document(int(r)) for r in kept)
+        hashes.extend(seg.hashes[int(r)] for r in kept)
+        p = np.asarray(seg.passages)
+        pkeep = keep_doc[p[:, 0]]
+        passages.append(np.column_stack([new_doc[p[pkeep, 0]], p[pkeep, 1:]]))
+        vec_rows.append(seg.vectors.vectors(np.flatnonzero(pkeep)))
+        postings_parts.append((seg.postings, pkeep))
+        s = np.asarray(seg.sentences)
+        skeep = keep_doc[s[:, 0]]
+        sentences.append(np.column_stack([new_doc[s[skeep, 0]], s[skeep, 1:]]))
+        sent_vecs.append(np.asarray(seg.sentence_vectors)[skeep])
+    all_vecs = np.vstack(vec_rows)
+    dim = all_vecs.shape[1]
+    vectors = FaissVectorIndex.create(dim, expected_rows=len(all_vecs), kind=kind)
+    vectors.add(all_vecs)
+    return SegmentParts(
+        documents=docs, hashes=hashes, passages=np.vstack(passages).astype(np.int32),
+        sentences=np.vstack(sentences).astype(np.int32),
+        sentence_vectors=np.vstack(sent_vecs), vectors=vectors,
+        postings=Postings.merge(postings_parts),
+    )
+
+
+def passage_terms(documents: Sequence[Document], passages: np.ndarray) -> list[list[str]]:
+    """BM25 terms of each passage (rows of ``passages`` index ``documents``)."""
+    return [terms(documents[int(d)].text[int(s):int(e)]) for d, s, e in passages]
+
+
+def _map(path: Path) -> bytes | mmap.mmap:
+    # mmap keeps the text readable after a writer's garbage collection unlinks the file.
+    size = path.stat().st_size
+    if size == 0:
+        return b""
+    with path.open("rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)

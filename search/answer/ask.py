@@ -1,0 +1,105 @@
+"""``/ask``: the question parsed once, then candidates -> scoring -> choose or withhold ->
+highlight -> quote.
+
+The answer is a slice of one stored document (``document.text[char_start:char_end]``), one or
+two sentences, at most ``MAX_ANSWER_CHARS``; ``highlight`` marks inside it the span most
+likely to be the answer itself. When the best sentence is not convincing the answer is
+withheld (``answer is None``, with the reason) and the passages still return.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from index.records import Document
+from search.answer.choose import (
+    NO_AMOUNT,
+    Choice,
+    choose,
+    fit_window,
+    with_neighbour,
+    withheld_because,
+)
+from search.answer.highlight import Highlighter
+from search.answer.model import AnswerModel
+from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentence_candidates
+from search.engine import Hit, Searcher
+from search.query import Query
+from search.question import Question
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    char_start: int
+    char_end: int
+    document: Document
+    passage_id: str
+    highlight: tuple[int, int]  # [start, end) inside ``text``
+    sentence_similarity: float
+
+
+@dataclass
+class AskResult:
+    question: str
+    question_lang: str
+    answer: Answer | None
+    confidence: float
+    no_answer_reason: str | None
+    hits: list[Hit]
+    took_ms: float
+
+
+class Answerer:
+    """The answer step's models, loaded once (for the index's encoder)."""
+
+    def __init__(self, model: AnswerModel, highlighter: Highlighter) -> None:
+        self.model = model
+        self.highlighter = highlighter
+
+    @classmethod
+    def load(cls, encoder_id: str) -> Answerer:
+        """The shipped models (``search/models``), checked against the index's encoder."""
+        return cls(AnswerModel.load(encoder_id), Highlighter.load())
+
+    def ask(self, searcher: Searcher, query: Query) -> AskResult:
+        t0 = time.perf_counter()
+        # Sentences come from the top ANSWER_PASSAGES passages, whatever k the user asked for.
+        res = searcher.search(replace(query, k=max(query.k, ANSWER_PASSAGES)))
+        q = res.question
+        qvec = (res.query_vector if res.query_vector is not None
+                else searcher.embed_query(query.text))
+        cands = (sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], q, qvec,
+                                     self.highlighter) if res.hits else None)
+        choice = choose(cands, q, self.model) if cands is not None else None
+        reason = withheld_because(cands, choice, q, self.model, any_passages=bool(res.hits))
+        answer = None
+        if reason is None and cands is not None and choice is not None:
+            answer = self.quote(cands, choice, q)
+        confidence = choice.confidence if choice is not None and reason != NO_AMOUNT else 0.0
+        return AskResult(
+            question=query.text, question_lang=q.lang, answer=answer,
+            confidence=round(float(confidence), 4), no_answer_reason=reason,
+            hits=res.hits[:query.k], took_ms=(time.perf_counter() - t0) * 1000,
+        )
+
+    def quote(self, cands: SentenceCandidates, choice: Choice, q: Question) -> Answer:
+        """The chosen sentence (with a neighbour when it helps), its highlight, cut to fit."""
+        best = choice.best
+        hit = cands.hits[best]
+        doc = hit.document
+        sent = cands.sentences[best]
+        s0, e0 = with_neighbour(cands, choice.scores, best)
+        kept = cands.answer_spans[best]
+        if kept is not None and (s0, e0) == (sent.start, sent.end):  # scored already
+            hs, he = kept
+        else:
+            hs, he = self.highlighter.best(doc.text[s0:e0], q)
+        start, end = fit_window(doc.text, s0, e0, s0 + hs, s0 + he)
+        text = doc.text[start:end]
+        return Answer(
+            text=text, char_start=start, char_end=end, document=doc, passage_id=hit.passage.id,
+            highlight=(max(s0 + hs - start, 0), min(s0 + he - start, len(text))),
+            sentence_similarity=float(cands.column("sim")[best]),
+        )

@@ -1,0 +1,126 @@
+"""What a user may ask for, in one record, and every rule about it (one owner per rule).
+
+``Query.parse`` is the only way a request becomes a query: the HTTP API and the CLI both call
+it, so a limit or a message exists once. A broken rule raises ``QueryError`` naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+MODES = ("hybrid", "dense", "bm25")
+DEFAULT_MODE = "hybrid"
+K_MIN, K_MAX = 1, 50
+DEFAULT_K = 10
+DEFAULT_ASK_K = 5
+MAX_QUERY_CHARS = 2000
+MAX_FILTER_VALUES = 50
+_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+class QueryError(ValueError):
+    """A query parameter is invalid; ``field`` names it."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which passages a query may return (all when empty)."""
+
+    lang: str | None = None
+    sources: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.lang or self.sources or self.docs or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    k: int = DEFAULT_K
+    mode: str = DEFAULT_MODE
+    filters: Filters = field(default_factory=Filters)
+
+    @classmethod
+    def parse(
+        cls, text: str, *, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, lang: str | None = None,
+        sources: Sequence[str] = (), docs: Sequence[str] = (), date_from: str | None = None,
+        date_to: str | None = None, text_field: str = "q",
+    ) -> Query:
+        filters = Filters(
+            lang=check_lang(lang), sources=_values("source", sources),
+            docs=_values("doc", docs), date_from=check_date("date_from", date_from),
+            date_to=check_date("date_to", date_to),
+        )
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            raise QueryError("date_from", "date_from: later than date_to")
+        return cls(text=check_text(text_field, text), k=check_k(k), mode=check_mode(mode),
+                   filters=filters)
+
+
+def check_text(field_name: str, value: str) -> str:
+    """Reject what cannot be a question: empty, too long, control characters, broken UTF-8,
+    nothing to search for (only invisible characters or punctuation)."""
+    if not isinstance(value, str) or not value.strip():
+        raise QueryError(field_name, f"{field_name}: must not be empty")
+    if len(value) > MAX_QUERY_CHARS:
+        raise QueryError(field_name, f"{field_name}: longer than {MAX_QUERY_CHARS} characters")
+    if "\ufffd" in value:
+        raise QueryError(field_name, f"{field_name}: not valid UTF-8")
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r" for c in value):
+        raise QueryError(field_name, f"{field_name}: contains control characters")
+    if not any(c.isalnum() for c in value):
+        raise QueryError(field_name, f"{field_name}: must contain a letter or a digit")
+    return value.strip()
+
+
+def check_k(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not K_MIN <= value <= K_MAX:
+        raise QueryError("k", f"k: must be a whole number from {K_MIN} to {K_MAX}")
+    return value
+
+
+def check_mode(value: str) -> str:
+    if value not in MODES:
+        raise QueryError("mode", f"mode: unknown mode {value!r}; use one of {', '.join(MODES)}")
+    return value
+
+
+def check_lang(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _LANG_CODE.fullmatch(value):
+        raise QueryError("lang", f"lang: {value!r} is not a language code such as 'id' or 'en'")
+    return value
+
+
+def check_date(field_name: str, value: str | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(
+            field_name, f"{field_name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _values(field_name: str, values: Iterable[str]) -> tuple[str, ...]:
+    out = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    if len(out) > MAX_FILTER_VALUES:
+        raise QueryError(field_name, f"{field_name}: at most {MAX_FILTER_VALUES} values")
+    if any(len(v) > 500 for v in out):
+        raise QueryError(field_name, f"{field_name}: a value is longer than 500 characters")
+    return out
