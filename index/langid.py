@@ -42,5 +42,5 @@ def detect_language(text: str, *, default: str = "id") -> str:
             if lang in ("id", "en"):
                 scores[lang] = scores.get(lang, 0.0) + g.prob
         return max(scores, key=scores.__getitem__) if scores else default
-    best = guesses[0]
-    return _LANG_ALIASES.get(best.lang, best.lang)
+    best = str(guesses[0].lang)
+    return _LANG_ALIASES.get(best, best)

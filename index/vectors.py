@@ -10,7 +10,7 @@ methods; ``index.segments`` and ``search`` only use these.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -70,8 +70,8 @@ def choose_kind(n: int, kind: str = "auto") -> str:
 class FaissVectorIndex:
     """Exact inner product (``flat``) or an HNSW graph (``hnsw``) over float32 vectors."""
 
-    def __init__(self, index: faiss.Index, kind: str, removed: np.ndarray | None = None) -> None:
-        self._index = index
+    def __init__(self, index: Any, kind: str, removed: np.ndarray | None = None) -> None:
+        self._index: Any = index  # faiss' SWIG classes carry no useful types
         self.kind = kind
         self.dim = int(index.d)
         self._removed = removed if removed is not None else np.zeros(index.ntotal, dtype=bool)
@@ -80,7 +80,7 @@ class FaissVectorIndex:
     @classmethod
     def create(cls, dim: int, *, expected_rows: int = 0, kind: str = "auto") -> FaissVectorIndex:
         kind = choose_kind(expected_rows, kind)
-        index: faiss.Index
+        index: Any
         if kind == "hnsw":
             index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -93,7 +93,7 @@ class FaissVectorIndex:
         return int(self._index.ntotal)
 
     @property
-    def raw(self) -> faiss.Index:
+    def raw(self) -> Any:
         """The underlying FAISS index (benchmarks tune its search parameters)."""
         return self._index
 
@@ -110,10 +110,11 @@ class FaissVectorIndex:
     def _storage(self) -> np.ndarray:
         """A zero-copy view of the stored vectors (flat storage, HNSW's included)."""
         if self._xb is None:
-            flat = self._index if self.kind == "flat" else faiss.downcast_index(
+            flat: Any = self._index if self.kind == "flat" else faiss.downcast_index(
                 self._index.storage)
             n = int(flat.ntotal)
-            self._xb = faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
+            xb: np.ndarray = faiss.rev_swig_ptr(flat.get_xb(), n * self.dim)
+            self._xb = xb.reshape(n, self.dim)
         return self._xb
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
@@ -143,8 +144,9 @@ class FaissVectorIndex:
                 return sims[top].astype(np.float32), rows[top]
             bitmap = np.packbits(mask, bitorder="little")
             selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
-            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH)
-                      if self.kind == "hnsw" else faiss.SearchParameters(sel=selector))
+            faiss_: Any = faiss
+            params = (faiss_.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH)
+                      if self.kind == "hnsw" else faiss_.SearchParameters(sel=selector))
             scores, ids = self._index.search(q, k, params=params)
         keep = ids[0] >= 0  # HNSW pads with -1 when it finds fewer than k
         return scores[0][keep], ids[0][keep].astype(np.int64)
@@ -156,7 +158,7 @@ class FaissVectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> FaissVectorIndex:
-        index = faiss.read_index(str(path))
+        index: Any = faiss.read_index(str(path))
         if isinstance(index, faiss.IndexHNSW):
             index.hnsw.efSearch = HNSW_EF_SEARCH
             kind = "hnsw"

@@ -89,7 +89,7 @@ class SearchContext:
         if filters.date_to:
             first = self._doc_first_day
             keep &= (first >= 0) & (first <= (filters.date_to - _EPOCH).days)
-        mask = keep[data.passage_doc_rows]
+        mask: np.ndarray = keep[data.passage_doc_rows]
         if filters.lang:
             mask &= data.passage_lang == filters.lang
         return mask

@@ -43,7 +43,8 @@ def rrf(rank_lists: list[np.ndarray], *, k: int = 60,
 
 def convex(dense: np.ndarray, lexical: np.ndarray, dense_weight: np.ndarray | float) -> np.ndarray:
     """``w * minmax(dense) + (1 - w) * max_scale(bm25)``; ``w`` may differ per candidate."""
-    return dense_weight * minmax(dense) + (1.0 - np.asarray(dense_weight)) * max_scale(lexical)
+    w = np.asarray(dense_weight, dtype=np.float32)
+    return np.asarray(w * minmax(dense) + (1.0 - w) * max_scale(lexical), dtype=np.float32)
 
 
 def dbsf(score_lists: list[tuple[np.ndarray, np.ndarray]], *, combine: str = "max") -> np.ndarray:

@@ -41,7 +41,8 @@ RRF_K = 60  # the constant of Cormack et al. (2009), also Elasticsearch's defaul
 
 
 class Ranker(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def score(
         self, cands: Candidates, *, ctx: SearchContext, question: Question,
@@ -85,7 +86,7 @@ class LearnedRanker:
                                       query_vector=query_vector), FEATURES)
         cross = _cross(cands, ctx, question)
         if cross.any() and self.cross_lexical_scale != 1.0:
-            cols = [FEATURES.index(f) for f in LEXICAL]
+            cols = np.array([FEATURES.index(f) for f in LEXICAL])
             x[np.ix_(cross, cols)] *= self.cross_lexical_scale
         return x
 

@@ -290,5 +290,4 @@ def candidates(
         "money": int(q.mentions_money) * 2 + ((p_money[j1] - p_money[i_arr]) > 0),
         "focus": (FOCUS.index(q.focus) * 6 + cap_code + 3 * has_digit) * 2 + (t_exact > 0),
     }
-    spans = np.stack([starts[i_arr], ends[j_arr]], axis=1)
-    return Candidates(spans, codes)
+    return Candidates(np.stack([starts[i_arr], ends[j_arr]], axis=1), codes)
