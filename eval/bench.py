@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SECTIONS = ("latency", "throughput", "indexing", "scale", "memory", "startup")
+SECTIONS = ("latency", "throughput", "indexing", "scale", "memory", "startup", "write")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default 1000000; 100000 with --quick)")
     p.add_argument("--index-docs", type=int, default=None,
                    help="FacQA documents to index (default 400; 100 with --quick)")
+    p.add_argument("--write-passages", type=int, default=None,
+                   help="size of the index one document is added to (default 100000; "
+                        "20000 with --quick)")
 
 
 def _log(msg: str) -> None:
@@ -87,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
 
         docs = args.index_docs or (100 if quick else 400)
         result["indexing"] = run_indexing(docs=docs, quick=quick, log=_log)
+    if "write" in sections:
+        from eval.bench_write import run_write
+
+        n = args.write_passages or (20_000 if quick else 100_000)
+        result["write"] = run_write(passages=n, log=_log)
     if "scale" in sections:
         from eval.bench_scale import plot_scale, run_scale
 
@@ -146,6 +154,18 @@ def render_markdown(r: dict) -> str:  # noqa: C901 - one linear report
               f"(target ≤ {t['http_search_p99_max_ms']}: {_ok(t['p99_met'])}); "
               f"HTTP errors: {h['errors']}.", "",
               "`answer` = ask() total minus search() for the same question.", ""]
+    w = r.get("write")
+    if w and "skipped" not in w:
+        L += ["## Writes: one document added to a large index", "",
+              f"An index of {w['passages']} passages (bulk embedded by a hash encoder, so only "
+              f"the store's work is timed); {w['adds']} single-document adds.", "",
+              "| measurement | p50 ms | p95 ms |", "|---|---:|---:|",
+              f"| add one document, total | {w['add_one_total_ms']['p50']} | "
+              f"{w['add_one_total_ms']['p95']} |",
+              f"| add one document, store only (total − own embedding) | "
+              f"{w['add_one_store_ms']['p50']} | {w['add_one_store_ms']['p95']} |", "",
+              f"Target: {w['target']} — {_ok(w['met'])}; {w['segments_after']} segments after.",
+              ""]
     th = r.get("throughput")
     if th:
         L += ["## 2. Throughput (HTTP /search, closed loop)", "",

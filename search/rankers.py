@@ -109,51 +109,48 @@ class LearnedRanker:
         return np.asarray(scores, dtype=np.float32)
 
 
+Fuse = Callable[[Candidates, SearchContext, Question], np.ndarray]
+
+
 @dataclass(frozen=True)
-class DbsfRanker:
-    combine: str = "max"  # Haystack's joiner keeps a document's best scaled score
-    name: str = "dbsf"
+class FusionRanker:
+    """A ranker that needs no training: one fusion function of the two retrievers' lists."""
+
+    name: str
+    fuse: Fuse
 
     def score(
         self, cands: Candidates, *, ctx: SearchContext, question: Question,
         query_vector: np.ndarray | None,
     ) -> np.ndarray:
-        return dbsf([(cands.dense, cands.in_dense), (cands.lexical, cands.in_lexical)],
-                    combine=self.combine).astype(np.float32)
+        return np.asarray(self.fuse(cands, ctx, question), dtype=np.float32)
 
 
-@dataclass(frozen=True)
-class RrfRanker:
-    name: str = "rrf"
-
-    def score(
-        self, cands: Candidates, *, ctx: SearchContext, question: Question,
-        query_vector: np.ndarray | None,
-    ) -> np.ndarray:
-        dense_rank = np.where(cands.in_dense, ranks(np.where(cands.in_dense, cands.dense,
-                                                             -np.inf)), 0)
-        lex_rank = np.where(cands.in_lexical, ranks(np.where(cands.in_lexical, cands.lexical,
-                                                             -np.inf)), 0)
-        return rrf([dense_rank, lex_rank], k=RRF_K).astype(np.float32)
+def _dbsf(c: Candidates, ctx: SearchContext, q: Question) -> np.ndarray:
+    # Haystack's joiner keeps a candidate's best scaled score (combine="max").
+    return dbsf([(c.dense, c.in_dense), (c.lexical, c.in_lexical)], combine="max")
 
 
-@dataclass(frozen=True)
-class ConvexRanker:
-    name: str = "convex"
+def _list_ranks(scores: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """1-based ranks inside one retriever's list; 0 for candidates it did not return."""
+    return np.where(present, ranks(np.where(present, scores, -np.inf)), 0)
 
-    def score(
-        self, cands: Candidates, *, ctx: SearchContext, question: Question,
-        query_vector: np.ndarray | None,
-    ) -> np.ndarray:
-        w = np.where(_cross(cands, ctx, question), CONVEX_CROSS_LANG, CONVEX_SAME_LANG)
-        return np.asarray(convex(cands.dense, cands.lexical, w), dtype=np.float32)
+
+def _rrf(c: Candidates, ctx: SearchContext, q: Question) -> np.ndarray:
+    return rrf([_list_ranks(c.dense, c.in_dense), _list_ranks(c.lexical, c.in_lexical)],
+               k=RRF_K)
+
+
+def _convex(c: Candidates, ctx: SearchContext, q: Question) -> np.ndarray:
+    w = np.where(_cross(c, ctx, q), CONVEX_CROSS_LANG, CONVEX_SAME_LANG)
+    return convex(c.dense, c.lexical, w)
 
 
 RANKERS: dict[str, Callable[[str], Ranker]] = {
     "learned": LearnedRanker.load,
-    "dbsf": lambda _encoder: DbsfRanker(),
-    "rrf": lambda _encoder: RrfRanker(),
-    "convex": lambda _encoder: ConvexRanker(),
+    "dbsf": lambda _encoder: FusionRanker("dbsf", _dbsf),
+    "rrf": lambda _encoder: FusionRanker("rrf", _rrf),
+    "convex": lambda _encoder: FusionRanker("convex", _convex),
 }
 
 

@@ -69,13 +69,14 @@ def _cands(dense: list[float], lexical: list[float], in_dense: list[bool],
 
 
 def test_dbsf_and_rrf_rankers_use_list_membership() -> None:
-    from search.rankers import DbsfRanker, RrfRanker
+    from search.rankers import make_ranker
 
     c = _cands([0.9, 0.8, 0.1], [0.0, 5.0, 9.0], [True, True, False], [False, True, True])
-    rrf_scores = RrfRanker().score(c, ctx=None, question=None, query_vector=None)  # type: ignore[arg-type]
+    no = {"ctx": None, "question": None, "query_vector": None}
+    rrf_scores = make_ranker("rrf", encoder_id="x").score(c, **no)  # type: ignore[arg-type]
     # 1: dense rank 2 + bm25 rank 2 beats 0 (dense rank 1 only) and 2 (bm25 rank 1 only)
     assert int(np.argmax(rrf_scores)) == 1
-    dbsf_scores = DbsfRanker().score(c, ctx=None, question=None, query_vector=None)  # type: ignore[arg-type]
+    dbsf_scores = make_ranker("dbsf", encoder_id="x").score(c, **no)  # type: ignore[arg-type]
     assert dbsf_scores.shape == (3,) and np.all(np.isfinite(dbsf_scores))
 
 
