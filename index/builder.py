@@ -70,7 +70,7 @@ def chunk_document(doc: Document, config: ChunkerConfig) -> list[Passage]:
     return [
         Passage(
             id=f"{doc.id}#{i}", doc_id=doc.id, text=doc.text[s:e], char_start=s, char_end=e,
-            lang=doc.lang,
+            lang=doc.lang, page=doc.page_at(s),
         )
         for i, (s, e) in enumerate(chunk_spans(doc.text, config))
     ]

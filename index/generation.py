@@ -122,7 +122,8 @@ class IndexData:
         doc_row, start, end = (int(x) for x in self.passages[row])
         doc = self.document_at(doc_row)
         return Passage(id=f"{doc.id}#{int(self.passage_ordinals[row])}", doc_id=doc.id,
-                       text=doc.text[start:end], char_start=start, char_end=end, lang=doc.lang)
+                       text=doc.text[start:end], char_start=start, char_end=end, lang=doc.lang,
+                       page=doc.page_at(start))
 
     # ---- vectors --------------------------------------------------------------------------
     def _gather(self, rows: np.ndarray, offsets: np.ndarray, kind: str) -> np.ndarray:

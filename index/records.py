@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """Another outlet's copy of a story that is kept once (under the first copy)."""
+
+    doc_id: str
+    source: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True)
@@ -13,14 +25,34 @@ class Document:
     id: str
     text: str
     title: str | None = None
-    source: str | None = None
+    source: str | None = None  # the outlet
     url: str | None = None
-    published: str | None = None
+    published: str | None = None  # ISO 8601 date (or a year), only as the article states it
     lang: str | None = None
     path: str | None = None
+    author: str | None = None
+    # Paged sources (PDF): offset in ``text`` where page 1, 2, … starts.
+    pages: tuple[int, ...] | None = None
+    # The same story from other outlets, kept once.
+    duplicates: tuple[Source, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Document:
+        """The inverse of ``to_dict`` (JSON gives lists where the record holds tuples)."""
+        d = dict(d)
+        if d.get("pages") is not None:
+            d["pages"] = tuple(int(p) for p in d["pages"])
+        d["duplicates"] = tuple(Source(**s) for s in d.get("duplicates") or ())
+        return cls(**d)
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding character ``offset`` (None when not paged)."""
+        if not self.pages:
+            return None
+        return max(bisect_right(self.pages, offset), 1)
 
 
 @dataclass(frozen=True)
@@ -42,6 +74,7 @@ class Passage:
     char_start: int
     char_end: int
     lang: str | None = None
+    page: int | None = None  # the page it starts on, for paged sources
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,13 +30,14 @@ import numpy as np
 
 from index.files import load_array, sha256_file
 from index.lexical import Postings
-from index.records import Document, Passage
+from index.records import Document
 from index.text import terms
 from index.vectors import FaissVectorIndex, VectorIndex
 
 SEGMENT_FORMAT = "telusur-segment"
 _CHECKSUM_MAX_BYTES = 64 * 1024 * 1024  # bigger files are checked by size on open
-_META_FIELDS = ("id", "title", "source", "url", "published", "lang", "path")
+_META_FIELDS = ("id", "title", "source", "url", "published", "lang", "path", "author", "pages",
+                "duplicates")
 
 
 class SegmentError(RuntimeError):
@@ -71,7 +72,8 @@ def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
     hashes = parts.hashes or [content_hash(d) for d in docs]
     with (path / "docs.jsonl").open("w", encoding="utf-8") as f:
         for d in docs:
-            f.write(json.dumps({k: getattr(d, k) for k in _META_FIELDS}, ensure_ascii=False) + "\n")
+            meta = {k: v for k, v in d.to_dict().items() if k in _META_FIELDS}
+            f.write(json.dumps(meta, ensure_ascii=False) + "\n")
     (path / "keys.json").write_text(
         json.dumps({"ids": [d.id for d in docs], "hashes": hashes}), encoding="utf-8")
     blobs = [d.text.encode("utf-8") for d in docs]
@@ -178,12 +180,7 @@ class Segment:
         return self._texts[lo:hi].decode("utf-8")
 
     def document(self, row: int) -> Document:
-        return Document(text=self.text(row), **self.doc_meta[row])
-
-    def passage(self, row: int, doc: Document, ordinal: int) -> Passage:
-        _, start, end = (int(x) for x in self.passages[row])
-        return Passage(id=f"{doc.id}#{ordinal}", doc_id=doc.id, text=doc.text[start:end],
-                       char_start=start, char_end=end, lang=doc.lang)
+        return Document.from_dict({**self.doc_meta[row], "text": self.text(row)})
 
 
 def merge_segments(
