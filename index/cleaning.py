@@ -21,7 +21,6 @@ _BOILERPLATE = [
         r"^(by|oleh|share|bagikan|tag|tags|tagar)\s*:?\s*$",
         r"^(tag|tags|tagar)\s*:.*$",
         r"^(foto|photo|ilustrasi|sumber foto|image)\s*:.*$",
-        r"^.*\b(foto|photo)\s*:\s*\S.*$",  # captions ending in a photo credit
         r"^(membaca|baca juga|baca|read also|lihat juga|simak juga)\b\s*:?.*$",
         r"^berita terkait\s*:.*$",
         r"^(hak cipta|copyright)\b.*$",
@@ -66,10 +65,20 @@ class Cleaned:
     published: str | None
 
 
+# A photo caption ends in its credit ("… di Multifunction Hall. Foto: IKN / TRT Indonesia").
+# Captions state facts (venues, names) that readers ask about, so a caption with a few words
+# of its own is kept, credit included; a bare credit line is furniture.
+_CAPTION = re.compile(r"^(?P<caption>.*\S)\s*\b(foto|photo)\s*:\s*\S.*$", re.IGNORECASE)
+_MIN_CAPTION_WORDS = 4
+
+
 def is_boilerplate(line: str) -> bool:
     stripped = line.strip()
     if len(stripped) > 400:  # a long line is article text, whatever it starts with
         return False
+    caption = _CAPTION.match(stripped)
+    if caption and len(caption.group("caption").split()) < _MIN_CAPTION_WORDS:
+        return True
     return any(p.match(stripped) for p in _BOILERPLATE)
 
 
