@@ -66,6 +66,11 @@ class IndexData:
         self.passage_lang = (doc_lang[self.passage_doc_rows] if len(doc_lang)
                              else np.zeros(0, dtype=object))
         self.lexical = LexicalIndex([s.postings for s in segments], self.live)
+        # The corpus vocabulary (words of deleted documents count until their segment merges).
+        self.vocabulary: dict[str, int] = {}
+        for s in segments:
+            for word, n in s.words.items():
+                self.vocabulary[word] = self.vocabulary.get(word, 0) + n
         self.document_at = lru_cache(maxsize=DOCUMENT_CACHE)(self._read_document)
 
     # ---- sizes and identity ----------------------------------------------------------------

@@ -12,6 +12,7 @@ Layout of ``segments/seg-000012/``::
     sentence_vectors.npy float16 sentence vectors
     dense.faiss          the passage vectors (``index.vectors``)
     postings/            BM25 postings of the passages (``index.lexical``)
+    words.json           the documents' vocabulary: lower-cased word -> occurrences
 
 Texts are read on demand (memory-mapped), so opening a large index costs the metadata only.
 """
@@ -31,7 +32,7 @@ import numpy as np
 from index.files import load_array, sha256_file
 from index.lexical import Postings
 from index.records import Document
-from index.text import terms
+from index.text import terms, word_counts
 from index.vectors import FaissVectorIndex, VectorIndex
 
 SEGMENT_FORMAT = "telusur-segment"
@@ -63,6 +64,7 @@ class SegmentParts:
     vectors: VectorIndex
     postings: Postings
     hashes: list[str] = field(default_factory=list)
+    words: dict[str, int] = field(default_factory=dict)
 
 
 def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
@@ -87,6 +89,9 @@ def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
             allow_pickle=False)
     parts.vectors.save(path / "dense.faiss")
     parts.postings.save(path / "postings")
+    words = parts.words or word_counts(d.text for d in docs)
+    (path / "words.json").write_text(json.dumps(words, ensure_ascii=False, sort_keys=True),
+                                     encoding="utf-8")
     meta = {
         "format": SEGMENT_FORMAT,
         "encoder": encoder_id,
@@ -136,6 +141,7 @@ class Segment:
             self.sentence_vectors = load_array(path / "sentence_vectors.npy")
             self.vectors: VectorIndex = FaissVectorIndex.load(path / "dense.faiss")
             self.postings = Postings.load(path / "postings")
+            self.words: dict[str, int] = json.loads((path / "words.json").read_text("utf-8"))
             self._texts = _map(path / "texts.txt")
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise SegmentError(f"{self.name} is damaged ({exc})") from None

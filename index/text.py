@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
@@ -66,6 +68,15 @@ def terms(text: str) -> list[str]:
             continue
         out.append(tok if tok[0].isdigit() else stem(tok))
     return out
+
+
+def word_counts(texts: Iterable[str]) -> dict[str, int]:
+    """How often each lower-cased word (letters only, 2+ characters) occurs: the corpus
+    vocabulary that spelling repair and query translation look words up in."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(w for w in LETTER_RUN.findall(text.lower()) if len(w) > 1)
+    return dict(counts)
 
 
 def lower_words(text: str) -> frozenset[str]:
