@@ -33,10 +33,19 @@ class SearchHitOut(BaseModel):
         )
 
 
+class RepairOut(BaseModel):
+    original: str
+    replacement: str = Field(description="what was searched instead ('' when dropped)")
+    reason: str = Field(description="informal (chat spelling) or spelling (a typo)")
+
+
 class SearchOut(BaseModel):
     query: str
     query_lang: str
     mode: str
+    searched: str = Field(description="what the keyword (BM25) side searched: the repaired "
+                                      "query, English words shown with their Indonesian terms")
+    repairs: list[RepairOut]
     took_ms: float
     results: list[SearchHitOut]
 
@@ -44,6 +53,9 @@ class SearchOut(BaseModel):
     def of(cls, res: SearchResult) -> SearchOut:
         return cls(
             query=res.query.text, query_lang=res.query_lang, mode=res.query.mode,
+            searched=res.understood.searched,
+            repairs=[RepairOut(original=r.original, replacement=r.replacement, reason=r.reason)
+                     for r in res.understood.repairs],
             took_ms=round(res.took_ms, 2), results=[SearchHitOut.of(h) for h in res.hits],
         )
 

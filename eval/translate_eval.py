@@ -28,6 +28,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -35,15 +36,14 @@ import numpy as np
 from index.dictionary import BilingualDictionary, load_dictionary
 from index.encoders import Encoder, load_encoder
 from index.english import FUNCTION_WORDS
-from index.lexical import tokenize
 from index.lexicon import (
     DEFAULT_MAX_WORDS,
     DEFAULT_MIN_SCORE,
-    SCHEME,
     corpus_word_counts,
-    english_vectors,
     induce_lexicon,
 )
+from index.text import terms as tokenize
+from index.wordvectors import SCHEME, english_vectors
 from search.translate import Translation, translate_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,14 +110,15 @@ def lexicon_precision(texts: list[str], encoder: MemoEncoder, max_words: list[in
                 rows.append((pairs[0][1], _stem(pairs[0][0]) in gold))
         sc = np.array([r[0] for r in rows])
         ok = np.array([r[1] for r in rows])
-        run = {"max_words": n, "evaluable": len(rows), "p_at_1": round(float(ok.mean()), 3)}
+        run: dict[str, Any] = {"max_words": n, "evaluable": len(rows),
+                               "p_at_1": round(float(ok.mean()), 3)}
         for floor in (0.0, 0.01, 0.02, 0.03, 0.05):
             m = sc >= floor
             run[f"p_at_1_score_ge_{floor}"] = [round(float(ok[m].mean()), 3), int(m.sum())]
         out["runs"].append(run)
         if n == DEFAULT_MAX_WORDS:
             fit_scores, fit_ok = sc, ok.astype(float)
-    if fit_scores is not None:
+    if fit_scores is not None and fit_ok is not None:
         a = b = 0.0
         for _ in range(20000):  # logistic regression by gradient descent (one feature)
             p = 1.0 / (1.0 + np.exp(-(a + b * fit_scores)))
@@ -133,10 +134,10 @@ def lexicon_precision(texts: list[str], encoder: MemoEncoder, max_words: list[in
 
 
 def _embedded_words(counts, n: int, english_words) -> list[str]:  # noqa: ANN001
-    from index.lexical import STOPWORDS
-    from index.lexicon import _default_not_indonesian
+    from index.lexicon import default_not_indonesian
+    from index.text import STOPWORDS
 
-    bad = _default_not_indonesian(english_words)
+    bad = default_not_indonesian()
     pool = sorted(((w, c) for w, c in counts.items() if len(w) >= 3 and w.isalpha()
                    and w not in STOPWORDS and w not in bad), key=lambda x: (-x[1], x[0]))
     return [w for w, _ in pool[:n]]
@@ -203,7 +204,7 @@ def bm25_recall(docs: dict[str, str], questions: list[dict], lexicon, label: str
     known = {w.lower() for t in docs.values() for w in re.findall(r"[^\W\d_]+", t)}
     d = load_dictionary()
     totals = {"raw": 0.0, "dictionary_only": 0.0, "translated": 0.0}
-    examples = []
+    examples: list[dict[str, Any]] = []
     for q in questions:
         relevant = [x["doc_id"] for x in q["relevant"]]
         variants = {

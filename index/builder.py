@@ -21,11 +21,14 @@ from index.chunking import ChunkerConfig, chunk_spans, sentence_spans
 from index.encoders import Encoder
 from index.files import load_array
 from index.lexical import Postings
+from index.lexicon import candidates
 from index.readers import read_documents
 from index.records import Document, Passage
 from index.segments import SegmentParts, content_hash, merge_segments, passage_terms
 from index.store import SEGMENTS, IndexStore, IndexStoreError
+from index.text import word_counts
 from index.vectors import FaissVectorIndex
+from index.wordvectors import embed_indonesian, shipped_english_vectors
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +107,16 @@ def embed_documents(
     table = np.asarray(passages, dtype=np.int32).reshape(-1, 3)
     index = FaissVectorIndex.create(encoder.dim, expected_rows=len(table), kind=vector_kind)
     index.add(vectors[:len(table)])
+    words = word_counts(d.text for d in docs)
+    lexicon_words = (candidates(words) if shipped_english_vectors(encoder.id) is not None
+                     else [])  # no English vectors for this encoder: no induced lexicon
     return SegmentParts(
         documents=list(docs), passages=table,
         sentences=np.asarray(sentences, dtype=np.int32).reshape(-1, 3),
         sentence_vectors=vectors[len(table):], vectors=index,
-        postings=Postings.build(passage_terms(docs, table)),
+        postings=Postings.build(passage_terms(docs, table)), words=words,
+        lexicon_words=lexicon_words,
+        lexicon_vectors=embed_indonesian(encoder, lexicon_words).astype(np.float16),
     )
 
 
@@ -261,6 +269,8 @@ class _PartsView:
         self.sentence_vectors = parts.sentence_vectors
         self.vectors = parts.vectors
         self.postings = parts.postings
+        self.lexicon_words = parts.lexicon_words
+        self.lexicon_vectors = parts.lexicon_vectors
         self._docs = parts.documents
         self.hashes = parts.hashes or [content_hash(d) for d in parts.documents]
         self.n_documents = len(parts.documents)

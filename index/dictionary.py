@@ -17,6 +17,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DICTIONARY_TSV = DATA_DIR / "en_id_dictionary.tsv"
 PHRASES_TSV = DATA_DIR / "en_id_phrases.tsv"
+NEWS_TSV = DATA_DIR / "en_id_news.tsv"  # news senses of single words the dictionary misses
 
 # Irregular forms that a news question uses; the regular ones are undone by rule.
 IRREGULAR = {
@@ -129,8 +130,7 @@ def word_forms(word: str) -> list[str]:
     out.extend(spellings[1:])
     for sp in spellings:
         out.extend(c for c in _inflection_candidates(sp) if len(c) >= 3)
-    seen: set[str] = set()
-    return [f for f in out if not (f in seen or seen.add(f))]
+    return list(dict.fromkeys(out))
 
 
 def _read_tsv(path: Path) -> Iterator[tuple[str, str]]:
@@ -157,14 +157,15 @@ class BilingualDictionary:
 
     @classmethod
     def from_files(
-        cls, dictionary: Path = DICTIONARY_TSV, phrases: Path | None = PHRASES_TSV,
+        cls, dictionary: Path = DICTIONARY_TSV,
+        curated: tuple[Path, ...] = (PHRASES_TSV, NEWS_TSV),
     ) -> BilingualDictionary:
         table: dict[str, str] = {}
         for head, value in _read_tsv(dictionary):
             table[head] = value
-        if phrases is not None and phrases.exists():
-            # Curated phrases first: they name the news sense the dictionary lacks.
-            for head, value in _read_tsv(phrases):
+        for path in curated:
+            # Curated entries first: they name the news sense the dictionary lacks.
+            for head, value in _read_tsv(path):
                 old = table.get(head)
                 table[head] = value if old is None else _merge(value, old)
         for head in list(table):
@@ -253,6 +254,7 @@ def _cached() -> BilingualDictionary:
 
 
 def load_dictionary() -> BilingualDictionary:
-    """The shipped dictionary plus phrase supplement, read once per process."""
+    """The shipped dictionary plus the curated phrases and news senses, read once per
+    process."""
     with _LOCK:
         return _cached()

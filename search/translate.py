@@ -27,7 +27,8 @@ from typing import Protocol
 
 from index.dictionary import word_forms
 from index.english import FUNCTION_WORDS
-from index.lexical import STOPWORDS, tokenize
+from index.text import STOPWORDS
+from index.text import terms as tokenize
 
 # Dictionary senses beyond the fourth are mostly rare or archaic ("brother" → "bruder").
 MAX_SENSES = 4
@@ -200,13 +201,13 @@ def translate_query(
             senses = _weighted_senses(dictionary.lookup(phrase), proper=proper)
             if not senses:  # a capitalised phrase with only lower-case translations
                 senses = _weighted_senses(dictionary.lookup(phrase), proper=False)
-            for t, w in senses:
-                add_term(t, w)
-            translated[phrase] = [t for t, _ in senses]
-            searched.append(f"{' / '.join(t for t, _ in senses)} ({phrase})")
+            for term, w in senses:
+                add_term(term, w)
+            translated[phrase] = [term for term, _ in senses]
+            searched.append(f"{' / '.join(term for term, _ in senses)} ({phrase})")
             if proper:  # "South Korea", "United States": the names may also appear as written
-                for t in span:
-                    keep(t.text)
+                for tk in span:
+                    keep(tk.text)
             content += len(span)
             covered += len(span)
             i = j

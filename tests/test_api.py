@@ -13,7 +13,8 @@ def test_search_indonesian_and_english_find_the_iccc_article(client):
         r = client.get("/search", params={"q": q})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert set(body) == {"query", "query_lang", "mode", "took_ms", "results"}
+        assert set(body) == {"query", "query_lang", "mode", "searched", "repairs", "took_ms",
+                             "results"}
         assert body["query_lang"] == lang and body["mode"] == "hybrid"
         first = body["results"][0]
         assert set(first) == RESULT_KEYS

@@ -13,8 +13,8 @@ import pytest
 
 from index.dictionary import load_dictionary
 from index.encoders import Encoder
-from index.lexical import tokenize
 from index.lexicon import InducedLexicon, corpus_word_counts, induce_lexicon
+from index.text import terms as tokenize
 from search.translate import Translation, translate_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,9 +79,9 @@ def test_phrases_longest_first() -> None:
 
 
 def test_weights_follow_sense_order() -> None:
-    t = _translate("How big is the village?")
+    t = _translate("How big is the forest?")
     w = _terms(t)
-    assert w["kampung"] == 1.0 and w["desa"] == 0.8  # village: kampung, desa
+    assert w["hutan"] == 1.0 and w["pohon"] == 0.8  # forest: hutan, pohon
     assert w["besar"] == 1.0
 
 
@@ -160,8 +160,10 @@ def _top_doc(scores: np.ndarray, doc_of_row: list[str]) -> str | None:
 
 
 def _english_questions() -> list[dict]:
+    """The answerable English questions of our set's tuning half (the held-out half is for
+    reporting, not for pinning behaviour)."""
     rows = [json.loads(ln) for ln in QUESTIONS.read_text(encoding="utf-8").splitlines() if ln]
-    return [r for r in rows if r["lang"] == "en" and r["relevant"]]
+    return [r for r in rows if r["lang"] == "en" and r["relevant"] and r["split"] == "tune"]
 
 
 def _recall_at_1(top: str | None, relevant: list[str]) -> float:
@@ -184,7 +186,7 @@ def test_translated_terms_beat_raw_english_on_whole_articles(
     raw, trans = raw / len(questions), trans / len(questions)
     print(f"\nBM25 document recall@1, {len(questions)} English questions: "
           f"raw {raw:.3f}, translated {trans:.3f}")
-    # Measured: raw 0.736, translated 0.834 (dictionary alone 0.783); demand two questions more.
+    # Measured on the tuning half (56 questions): raw 0.763, translated 0.876.
     assert trans >= raw + 0.05, (raw, trans)
 
 
@@ -210,4 +212,4 @@ def test_paragraph_bm25_puts_the_right_article_first(
         wins += before not in relevant and after in relevant
         losses += before in relevant and after not in relevant
     print(f"\nparagraph BM25, top article: {wins} questions fixed, {losses} broken")
-    assert wins > 3 * max(losses, 1)  # measured: 9 fixed, 2 broken
+    assert wins > 3 * max(losses, 1)  # measured on the tuning half: 10 fixed, 2 broken

@@ -69,7 +69,7 @@ class Answerer:
         res = searcher.search(replace(query, k=max(query.k, ANSWER_PASSAGES)))
         q = res.question
         qvec = (res.query_vector if res.query_vector is not None
-                else searcher.embed_query(query.text))
+                else searcher.embed_query(res.understood.text))
         cands = (sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], q, qvec,
                                      self.highlighter) if res.hits else None)
         choice = choose(cands, q, self.model) if cands is not None else None

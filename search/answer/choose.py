@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.text import lower_words
+from search.answer.constraints import pins, satisfied
 from search.answer.model import ABSTAIN_FEATURES, SENTENCE_FEATURES, AnswerModel
 from search.answer.sentences import SentenceCandidates
 from search.question import Question
@@ -21,6 +22,10 @@ LOW_CONFIDENCE = (
 NO_AMOUNT = (
     "These articles do not appear to answer this question: it asks for an amount, and none "
     "of the closest passages states one."
+)
+OTHER_EDITION = (
+    "These articles do not appear to answer this question: the closest passage is about "
+    "another year or another edition than the one asked about."
 )
 
 
@@ -76,6 +81,9 @@ def withheld_because(
         return NO_AMOUNT
     if choice is None or choice.confidence < model.threshold(choice.cross):
         return LOW_CONFIDENCE
+    hit = cands.hits[choice.best] if cands else None
+    if hit is not None and not satisfied(pins(q.text), hit.passage.text, hit.document.published):
+        return OTHER_EDITION
     return None
 
 
