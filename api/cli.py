@@ -1,4 +1,4 @@
-"""The ``telusur`` command line: index, remove, search, ask, serve — and whatever installed
+"""The ``telusur`` command line: index, remove, search, ask, cite, serve — and whatever installed
 packages add through the ``telusur.commands`` entry-point group (``eval`` adds ``eval`` and
 ``bench``)."""
 
@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
-from api.errors import DOMAIN_ERRORS, EXIT_USAGE
+from api.errors import DOMAIN_ERRORS, EXIT_USAGE, CliError
 from api.settings import DEFAULT_INDEX_DIR, Settings
 
 COMMAND_GROUP = "telusur.commands"
@@ -68,25 +68,56 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0 if not report.missing else 1
 
 
+def _filters(args: argparse.Namespace) -> dict[str, object]:
+    """The filter options of ``search`` and ``ask``, as ``Query.parse`` takes them."""
+    return {"lang": args.lang, "sources": args.source or (), "docs": args.doc or (),
+            "date_from": args.date_from, "date_to": args.date_to}
+
+
 def cmd_search(args: argparse.Namespace) -> int:
+    from api.export import to_csv, to_jsonl
     from api.schemas import SearchOut
+    from search.citations import check_style, cite
     from search.query import Query
 
-    query = Query.parse(args.query, k=args.k, mode=args.mode, lang=args.lang,
-                        text_field="query")
+    fmt = "json" if args.json else args.format
+    query = Query.parse(args.query, k=args.k, mode=args.mode, sort=args.sort,
+                        offset=args.offset, export=fmt in ("csv", "jsonl"), text_field="query",
+                        **_filters(args))  # type: ignore[arg-type]
+    style = check_style(args.cite) if args.cite else None
     res = _services(Settings.from_args(args)).searcher.search(query)
-    if args.json:
-        print(json.dumps(SearchOut.of(res).model_dump(), ensure_ascii=False, indent=2))
+    cites = [cite(h.document, style) for h in res.hits] if style else None
+    if fmt in ("csv", "jsonl"):
+        sys.stdout.write(to_csv(res, citations=cites) if fmt == "csv"
+                         else to_jsonl(res, citations=cites))
         return 0
-    print(f"query language: {res.query_lang}   mode: {query.mode}   {res.took_ms:.1f} ms")
+    if fmt == "json":
+        body = SearchOut.of(res).model_dump()
+        for row, c in zip(body["results"], cites or [], strict=False):
+            row["citation"] = c
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0
+    shown = (f"results {query.offset + 1}-{query.offset + len(res.hits)} of {res.total}"
+             if res.hits else f"0 of {res.total}")
+    print(f"query language: {res.query_lang}   mode: {query.mode}   sort: {query.sort}   "
+          f"{shown}   {res.took_ms:.1f} ms")
     if not res.hits:
-        print("no results")
-    for h in res.hits:
+        print(f"no results: {res.empty_reason}")
+    else:
+        facets = res.facets()
+        print("   ".join(f"{name}: " + ", ".join(f"{v or '(not stated)'} {n}"
+                                                  for v, n in facets[name][:6])
+                         for name in ("source", "year", "lang")))
+    for i, h in enumerate(res.hits):
         d = h.document
         meta = " · ".join(x for x in (d.source, d.published, h.passage.lang) if x)
         print(f"\n{h.rank}. [{h.score:.3f}] {d.title or d.id}" + (f"  ({meta})" if meta else ""))
-        print(f"   {d.id} chars {h.passage.char_start}-{h.passage.char_end}")
+        page = f" page {h.passage.page}" if h.passage.page else ""
+        print(f"   {d.id} chars {h.passage.char_start}-{h.passage.char_end}{page}")
         print(textwrap.indent(textwrap.fill(h.passage.text, 96), "   "))
+        if cites:
+            print(textwrap.fill(cites[i], 96, initial_indent="   cite: ",
+                                subsequent_indent=" " * 9))
     return 0
 
 
@@ -94,7 +125,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from api.schemas import AskOut
     from search.query import Query
 
-    query = Query.parse(args.question, k=args.k, lang=args.lang, text_field="question")
+    query = Query.parse(args.question, k=args.k, text_field="question",
+                        **_filters(args))  # type: ignore[arg-type]
     services = _services(Settings.from_args(args))
     result = services.answerer.ask(services.searcher, query)
     if args.json:
@@ -115,6 +147,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for h in result.hits:
         print(f"{h.rank}. [{h.score:.3f}] {h.document.title or h.document.id}")
         print(textwrap.indent(textwrap.fill(h.passage.text, 96), "   "))
+    return 0
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    from search.citations import check_style, cite
+
+    style = check_style(args.style)
+    data = _services(Settings.from_args(args)).searcher.context.data
+    docs = {doc_id: data.document(doc_id) for doc_id in args.doc_ids}
+    missing = [doc_id for doc_id, doc in docs.items() if doc is None]
+    if missing:
+        raise CliError(f"no document with id {missing[0]!r} in the index "
+                       "(list them with GET /documents)")
+    texts = [cite(doc, style) for doc in docs.values() if doc is not None]
+    print(("\n\n" if style == "bibtex" else "\n").join(texts))
     return 0
 
 
@@ -151,6 +198,16 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ranker", help="hybrid ranker: learned (default), dbsf, rrf or convex")
 
 
+def add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", help="only passages in this language (e.g. id, en)")
+    p.add_argument("--source", action="append", metavar="OUTLET",
+                   help="only this outlet (repeat for several)")
+    p.add_argument("--doc", action="append", metavar="DOC_ID",
+                   help="only this document (repeat for several)")
+    p.add_argument("--date-from", metavar="YYYY-MM-DD", help="published on or after")
+    p.add_argument("--date-to", metavar="YYYY-MM-DD", help="published on or before")
+
+
 def _k(default: int) -> dict[str, object]:
     from search.query import K_MAX, K_MIN
 
@@ -159,7 +216,8 @@ def _k(default: int) -> dict[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from search.query import DEFAULT_ASK_K, DEFAULT_K, MODES
+    from search.citations import STYLES
+    from search.query import DEFAULT_ASK_K, DEFAULT_K, DEFAULT_SORT, EXPORT_K_MAX, MODES, SORTS
 
     parser = argparse.ArgumentParser(
         prog="telusur", description="Search and question answering over Indonesian news."
@@ -185,18 +243,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--k", **_k(DEFAULT_K))  # type: ignore[arg-type]
     p.add_argument("--mode", default="hybrid", help=" | ".join(MODES))
-    p.add_argument("--lang", help="only passages in this language (e.g. id, en)")
-    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    add_filters(p)
+    p.add_argument("--sort", default=DEFAULT_SORT, help=" | ".join(SORTS))
+    p.add_argument("--offset", type=int, default=0, help="results to skip (paging)")
+    p.add_argument("--format", default="text", choices=("text", "json", "csv", "jsonl"),
+                   help="text (default), the API's json, or an export: csv, jsonl "
+                        f"(k up to {EXPORT_K_MAX})")
+    p.add_argument("--json", action="store_true", help="same as --format json")
+    p.add_argument("--cite", metavar="STYLE",
+                   help="add a reference per result: " + " | ".join(STYLES))
     add_common(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="a short quoted answer with its citation")
     p.add_argument("question")
     p.add_argument("--k", **_k(DEFAULT_ASK_K))  # type: ignore[arg-type]
-    p.add_argument("--lang", help="only passages in this language")
+    add_filters(p)
     p.add_argument("--json", action="store_true", help="print the API's JSON")
     add_common(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("cite", help="references to indexed articles (APA, Chicago, MLA, BibTeX)")
+    p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    p.add_argument("--style", default="apa", help=" | ".join(STYLES) + " (default apa)")
+    add_common(p)
+    p.set_defaults(func=cmd_cite)
 
     p = sub.add_parser("serve", help="serve the HTTP API and the web page")
     p.add_argument("--host", default="127.0.0.1")

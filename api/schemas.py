@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from index.records import Document
 from search.answer.ask import AskResult
 from search.engine import Hit, SearchResult
 from search.query import DEFAULT_ASK_K, DEFAULT_MODE, K_MAX, K_MIN, MAX_QUERY_CHARS
+from search.similar import Similar
 
 
 class SearchHitOut(BaseModel):
@@ -22,6 +24,7 @@ class SearchHitOut(BaseModel):
     lang: str | None
     char_start: int
     char_end: int
+    page: int | None = Field(description="The page the passage starts on (paged sources)")
 
     @classmethod
     def of(cls, hit: Hit) -> SearchHitOut:
@@ -29,7 +32,7 @@ class SearchHitOut(BaseModel):
         return cls(
             rank=hit.rank, score=round(hit.score, 6), passage_id=p.id, text=p.text, doc_id=d.id,
             title=d.title, source=d.source, published=d.published, url=d.url, lang=p.lang,
-            char_start=p.char_start, char_end=p.char_end,
+            char_start=p.char_start, char_end=p.char_end, page=p.page,
         )
 
 
@@ -39,6 +42,19 @@ class RepairOut(BaseModel):
     reason: str = Field(description="informal (chat spelling) or spelling (a typo)")
 
 
+class FacetCount(BaseModel):
+    value: str | None = Field(description="null: not stated in the article")
+    count: int
+
+
+class Facets(BaseModel):
+    """Documents holding a matching passage (inside the filters), counted per value."""
+
+    source: list[FacetCount]
+    year: list[FacetCount]
+    lang: list[FacetCount]
+
+
 class SearchOut(BaseModel):
     query: str
     query_lang: str
@@ -46,17 +62,29 @@ class SearchOut(BaseModel):
     searched: str = Field(description="what the keyword (BM25) side searched: the repaired "
                                       "query, English words shown with their Indonesian terms")
     repairs: list[RepairOut]
+    sort: str
+    offset: int
+    total: int = Field(description=(
+        "Passages matching the query inside the filters: those sharing a search term with "
+        "it, and (hybrid, dense) the 50 closest in meaning"))
     took_ms: float
     results: list[SearchHitOut]
+    facets: Facets
+    empty_reason: str | None = Field(
+        description="Why results is empty (e.g. which filter kept nothing); null otherwise")
 
     @classmethod
     def of(cls, res: SearchResult) -> SearchOut:
+        facets = {name: [FacetCount(value=v, count=n) for v, n in pairs]
+                  for name, pairs in res.facets().items()}
         return cls(
             query=res.query.text, query_lang=res.query_lang, mode=res.query.mode,
             searched=res.understood.searched,
             repairs=[RepairOut(original=r.original, replacement=r.replacement, reason=r.reason)
                      for r in res.understood.repairs],
+            sort=res.query.sort, offset=res.query.offset, total=res.total,
             took_ms=round(res.took_ms, 2), results=[SearchHitOut.of(h) for h in res.hits],
+            facets=Facets(**facets), empty_reason=res.empty_reason,
         )
 
 
@@ -67,6 +95,7 @@ class DocumentSummary(BaseModel):
     published: str | None
     url: str | None
     lang: str | None
+    author: str | None = None
     n_passages: int
 
 
@@ -74,11 +103,56 @@ class PassageSpan(BaseModel):
     passage_id: str
     char_start: int
     char_end: int
+    page: int | None = None
+
+
+class DuplicateOut(BaseModel):
+    """The same story from another outlet, kept once (under this document)."""
+
+    doc_id: str
+    source: str | None
+    url: str | None
+    title: str | None
+    published: str | None
 
 
 class DocumentOut(DocumentSummary):
     text: str
+    n_pages: int | None = Field(None, description="Pages of a paged source (PDF)")
+    duplicates: list[DuplicateOut] = []
     passages: list[PassageSpan]
+
+
+class SimilarOut(BaseModel):
+    doc_id: str
+    title: str | None
+    source: str | None
+    published: str | None
+    url: str | None
+    lang: str | None
+    score: float = Field(description="Cosine similarity of the two documents' mean vectors")
+
+    @classmethod
+    def of(cls, s: Similar) -> SimilarOut:
+        d = s.document
+        return cls(doc_id=d.id, title=d.title, source=d.source, published=d.published,
+                   url=d.url, lang=d.lang, score=round(s.score, 6))
+
+
+class SimilarListOut(BaseModel):
+    doc_id: str
+    similar: list[SimilarOut]
+
+
+class CitationOut(BaseModel):
+    doc_id: str
+    style: str
+    citation: str = Field(description="Built from the stored metadata only; a field the "
+                          "article does not state is left out")
+
+    @classmethod
+    def of(cls, doc: Document, style: str, text: str) -> CitationOut:
+        return cls(doc_id=doc.id, style=style, citation=text)
 
 
 class HealthOut(BaseModel):
@@ -97,6 +171,8 @@ class Citation(BaseModel):
     source: str | None
     published: str | None
     url: str | None
+    author: str | None = None
+    page: int | None = None
     char_start: int
     char_end: int
 
@@ -122,6 +198,10 @@ class AskIn(BaseModel):
                    json_schema_extra={"minimum": K_MIN, "maximum": K_MAX})
     lang: str | None = Field(None, description="Only consider passages in this language")
     mode: str = Field(DEFAULT_MODE, description="Retrieval mode: hybrid, dense or bm25")
+    source: list[str] = Field([], description="Only these outlets")
+    doc: list[str] = Field([], description="Only these documents")
+    date_from: str | None = Field(None, description="Published on or after (YYYY-MM-DD)")
+    date_to: str | None = Field(None, description="Published on or before (YYYY-MM-DD)")
 
 
 class AskOut(BaseModel):
@@ -144,7 +224,8 @@ class AskOut(BaseModel):
                 passage_id=a.passage_id, highlight=list(a.highlight),
                 citations=[Citation(
                     doc_id=d.id, title=d.title, source=d.source, published=d.published,
-                    url=d.url, char_start=a.char_start, char_end=a.char_end,
+                    url=d.url, author=d.author, page=d.page_at(a.char_start),
+                    char_start=a.char_start, char_end=a.char_end,
                 )],
             )
         return cls(

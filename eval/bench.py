@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-SECTIONS = ("latency", "throughput", "indexing", "scale", "memory", "startup", "write")
+SECTIONS = ("latency", "throughput", "indexing", "scale", "memory", "startup", "write",
+            "filters")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="FacQA documents to index (default 400; 100 with --quick)")
     p.add_argument("--write-passages", type=int, default=None,
                    help="size of the index one document is added to (default 100000; "
+                        "20000 with --quick)")
+    p.add_argument("--filter-passages", type=int, default=None,
+                   help="size of the index filtered search is timed on (default 100000; "
                         "20000 with --quick)")
 
 
@@ -95,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
 
         n = args.write_passages or (20_000 if quick else 100_000)
         result["write"] = run_write(passages=n, log=_log)
+    if "filters" in sections:
+        from eval.bench_filters import run_filters
+
+        n = args.filter_passages or (20_000 if quick else 100_000)
+        result["filters"] = run_filters(passages=n, log=_log)
     if "scale" in sections:
         from eval.bench_scale import plot_scale, run_scale
 
@@ -166,6 +175,10 @@ def render_markdown(r: dict) -> str:  # noqa: C901 - one linear report
               f"{w['add_one_store_ms']['p50']} | {w['add_one_store_ms']['p95']} |", "",
               f"Target: {w['target']} — {_ok(w['met'])}; {w['segments_after']} segments after.",
               ""]
+    if r.get("filters"):
+        from eval.bench_filters import render
+
+        L += render(r["filters"])
     th = r.get("throughput")
     if th:
         L += ["## 2. Throughput (HTTP /search, closed loop)", "",

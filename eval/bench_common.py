@@ -15,7 +15,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-FACQA = ROOT.parent / "shared" / "benchmarks" / "facqa" / "corpus.jsonl"
+# FacQA beside the checkout (``../shared``), or where TELUSUR_FACQA_DIR says (a worktree).
+FACQA = Path(os.environ.get("TELUSUR_FACQA_DIR", ROOT.parent / "shared" / "benchmarks" / "facqa")
+             ) / "corpus.jsonl"
 
 
 def pct(values: Sequence[float]) -> dict[str, float]:

@@ -183,4 +183,9 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros(0, np.int64)
     part = np.argpartition(-scores, k - 1)[:k]
+    # argpartition picks arbitrarily among scores tied with the k-th: take the lowest
+    # positions, so that top_k(s, k) is always a prefix of top_k(s, k + n).
+    kth = scores[part].min()
+    above = np.flatnonzero(scores > kth)
+    part = np.concatenate([above, np.flatnonzero(scores == kth)[:k - len(above)]])
     return part[np.lexsort((part, -scores[part]))]

@@ -55,9 +55,18 @@ def gather(
         top = top_k(pool, per_retriever)
         lex_rows = top[pool[top] > 0].astype(np.int64)
     rows = np.unique(np.concatenate([dense_rows, lex_rows]))
+    return scored(data, rows, query_vector=query_vector, lexical_scores=lexical_scores,
+                  in_dense=np.isin(rows, dense_rows), in_lexical=np.isin(rows, lex_rows))
+
+
+def scored(
+    data: IndexData, rows: np.ndarray, *, query_vector: np.ndarray | None,
+    lexical_scores: np.ndarray | None, in_dense: np.ndarray, in_lexical: np.ndarray,
+) -> Candidates:
+    """Candidates of the given passage rows, each scored by both retrievers."""
     dense = (data.passage_vectors(rows) @ query_vector if query_vector is not None
              else np.zeros(len(rows), np.float32))
     lexical = (lexical_scores[rows] if lexical_scores is not None
                else np.zeros(len(rows), np.float32))
     return Candidates(rows, dense.astype(np.float32), lexical.astype(np.float32),
-                      np.isin(rows, dense_rows), np.isin(rows, lex_rows))
+                      in_dense, in_lexical)

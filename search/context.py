@@ -8,6 +8,9 @@ spans through it — the only cache of derived values at query time.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -51,7 +54,15 @@ class SearchContext:
         self._doc_source = np.array([(m.get("source") or "").casefold() for m in meta],
                                     dtype=object)
         days = np.array([_day(m.get("published")) for m in meta], dtype=np.int64).reshape(-1, 2)
-        self._doc_first_day, self._doc_last_day = days[:, 0], days[:, 1]
+        self.doc_first_day, self._doc_last_day = days[:, 0], days[:, 1]
+        self._facets = {
+            "source": _Column.of([m.get("source") for m in meta], key=str.casefold),
+            "year": _Column.of([(m.get("published") or "")[:4] if first >= 0 else None
+                                for m, first in zip(meta, self.doc_first_day, strict=True)]),
+            "lang": _Column.of([m.get("lang") for m in meta]),
+        }
+        self._lock = threading.Lock()
+        self._doc_vectors: np.ndarray | None = None
 
     # ---- query understanding ------------------------------------------------------------
     @cached_property
@@ -114,12 +125,106 @@ class SearchContext:
         if filters.date_from:
             keep &= self._doc_last_day >= (filters.date_from - _EPOCH).days
         if filters.date_to:
-            first = self._doc_first_day
+            first = self.doc_first_day
             keep &= (first >= 0) & (first <= (filters.date_to - _EPOCH).days)
         mask: np.ndarray = keep[data.passage_doc_rows]
         if filters.lang:
             mask &= data.passage_lang == filters.lang
         return mask
+
+    def why_empty(self, filters: Filters) -> str | None:
+        """Which filter keeps no passage on its own (or that they keep nothing together);
+        None when the filters keep some passage."""
+        parts: list[tuple[str, Filters]] = []
+        if filters.docs:
+            parts.append((f"doc={', '.join(filters.docs)}", Filters(docs=filters.docs)))
+        if filters.sources:
+            parts.append((f"source={', '.join(filters.sources)}",
+                          Filters(sources=filters.sources)))
+        if filters.date_from or filters.date_to:
+            span = " ".join(x for x in (
+                f"date_from={filters.date_from}" if filters.date_from else "",
+                f"date_to={filters.date_to}" if filters.date_to else "") if x)
+            parts.append((span, Filters(date_from=filters.date_from, date_to=filters.date_to)))
+        if filters.lang:
+            parts.append((f"lang={filters.lang}", Filters(lang=filters.lang)))
+        kept = {name: self._count(f) for name, f in parts}
+        if self._count(filters) > 0:
+            return None
+        for name, n in kept.items():
+            if n == 0:
+                return f"no passage matches the filter {name}" + _what_there_is(name, self)
+        alone = "; ".join(f"{name} keeps {n}" for name, n in kept.items())
+        return f"the filters keep no passage together ({alone} on its own)"
+
+    def _count(self, filters: Filters) -> int:
+        mask = self.allowed(filters)
+        return int(self.data.n_passages if mask is None else (mask & self.data.live).sum())
+
+    # ---- facets ------------------------------------------------------------------------------
+    def facets(self, passage_rows: np.ndarray) -> dict[str, list[tuple[str | None, int]]]:
+        """Documents holding ``passage_rows``, counted by source, year and language: (value,
+        count) pairs, most documents first (None: not stated / unknown)."""
+        docs = np.zeros(len(self.data.doc_ids), dtype=bool)
+        docs[self.data.passage_doc_rows[passage_rows]] = True
+        return {name: col.count(docs) for name, col in self._facets.items()}
+
+    def known(self, name: str) -> list[str]:
+        """The values of a facet over the live documents, most documents first."""
+        return [v for v, _ in self._facets[name].count(self.data.doc_live) if v is not None]
+
+    # ---- document vectors --------------------------------------------------------------------
+    def document_vectors(self, build: Callable[[IndexData], np.ndarray]) -> np.ndarray:
+        """One vector per document row, built on first use (``search.similar``) and kept
+        for the generation."""
+        with self._lock:
+            if self._doc_vectors is None:
+                self._doc_vectors = build(self.data)
+            return self._doc_vectors
+
+
+def _what_there_is(name: str, ctx: SearchContext) -> str:
+    """A hint naming what the index does hold for a filter that kept nothing."""
+    field = name.split("=", 1)[0]
+    facet = {"source": "source", "lang": "lang", "date_from": "year", "date_to": "year"}.get(field)
+    if facet is None:
+        return ""
+    values = ctx.known(facet)
+    if not values:
+        return f" (no document in the index states a {facet})"
+    more = f", … ({len(values)} in all)" if len(values) > 8 else ""
+    return f" (the index holds {facet}: {', '.join(values[:8])}{more})"
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A per-document column coded for counting: ``codes[doc_row]`` indexes ``values``
+    (-1: no value)."""
+
+    codes: np.ndarray
+    values: tuple[str, ...]
+
+    @classmethod
+    def of(cls, raw: list[str | None], key: Callable[[str], str] = str) -> _Column:
+        index: dict[str, int] = {}
+        values: list[str] = []
+        codes = np.full(len(raw), -1, dtype=np.int64)
+        for row, v in enumerate(raw):
+            if not v:
+                continue
+            i = index.get(key(v))
+            if i is None:
+                i = index[key(v)] = len(values)
+                values.append(v)  # the first spelling seen stands for the group
+            codes[row] = i
+        return cls(codes, tuple(values))
+
+    def count(self, docs: np.ndarray) -> list[tuple[str | None, int]]:
+        codes = self.codes[docs]
+        counts = np.bincount(codes + 1, minlength=len(self.values) + 1)
+        pairs: list[tuple[str | None, int]] = [
+            (self.values[i - 1] if i else None, int(counts[i])) for i in np.flatnonzero(counts)]
+        return sorted(pairs, key=lambda p: (-p[1], p[0] is None, p[0] or ""))
 
 
 class Sentence:

@@ -14,6 +14,7 @@ from index.records import Document, Passage
 from index.store import IndexStore
 from search.candidates import Candidates, gather
 from search.context import SearchContext
+from search.matches import Matches
 from search.query import Query
 from search.question import Question
 from search.rankers import DEFAULT_RANKER, Ranker, make_ranker
@@ -38,6 +39,9 @@ class SearchResult:
     ctx: SearchContext
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
+    total: int = 0  # matching passages (``search.matches``)
+    matching_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    empty_reason: str | None = None  # why ``hits`` is empty, naming the filter that did it
 
     @property
     def question(self) -> Question:
@@ -46,6 +50,10 @@ class SearchResult:
     @property
     def query_lang(self) -> str:
         return self.question.lang
+
+    def facets(self) -> dict[str, list[tuple[str | None, int]]]:
+        """Documents holding a matching passage, counted by source, year and language."""
+        return self.ctx.facets(self.matching_rows)
 
 
 class QueryVectorCache:
@@ -133,26 +141,35 @@ class Searcher:
         timings["encode"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        lexical = (ctx.data.lexical.scores(question.weights)
-                   if query.mode in ("hybrid", "bm25") else None)
-        cands = gather(ctx.data, query_vector=qvec, lexical_scores=lexical,
-                       allowed=ctx.allowed(query.filters))
+        # BM25 is scored in every mode: a passage sharing a term with the query matches it.
+        lexical = ctx.data.lexical.scores(question.weights)
+        allowed = ctx.allowed(query.filters)
+        first = gather(ctx.data, query_vector=qvec, allowed=allowed,
+                       lexical_scores=lexical)
+        matches = Matches(
+            ctx.data, first=first, lexical=lexical, allowed=allowed, query_vector=qvec,
+            score=lambda c: self._score(c, query=query, ctx=ctx, question=question,
+                                        query_vector=qvec),
+        )
         timings["retrieve"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        scores = self._score(cands, query=query, ctx=ctx, question=question, query_vector=qvec)
-        order = np.lexsort((cands.rows, -scores))[:query.k]  # ties: lower passage row first
+        stop = query.offset + query.k
+        if query.sort == "date":
+            rows, scores = matches.by_date(query.offset, stop, ctx.doc_first_day)
+        else:
+            rows, scores = matches.by_relevance(query.offset, stop)
         hits = []
-        for i, j in enumerate(order):
-            row = int(cands.rows[j])
-            passage = ctx.data.passage(row)
-            hits.append(Hit(rank=i + 1, score=float(scores[j]), passage=passage,
-                            document=ctx.data.document_at(int(ctx.data.passage_doc_rows[row])),
-                            row=row))
+        for i, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
+            hits.append(Hit(rank=query.offset + i + 1, score=float(score),
+                            passage=ctx.data.passage(row), row=row,
+                            document=ctx.data.document_at(int(ctx.data.passage_doc_rows[row]))))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         return SearchResult(
             query=query, understood=understood, hits=hits, ctx=ctx,
             took_ms=(time.perf_counter() - t0) * 1000, timings_ms=timings, query_vector=qvec,
+            total=matches.total, matching_rows=matches.rows,
+            empty_reason=None if hits else why_empty(query, ctx, matches.total),
         )
 
     def _score(
@@ -166,3 +183,18 @@ class Searcher:
         if query.mode == "bm25":
             return cands.lexical
         return self.ranker.score(cands, ctx=ctx, question=question, query_vector=query_vector)
+
+
+def why_empty(query: Query, ctx: SearchContext, total: int) -> str:
+    """Why a search returned nothing, naming the filter that emptied it where one did."""
+    if total and query.offset >= total:
+        return f"offset {query.offset} is past the last result ({total} in all)"
+    if ctx.data.n_passages == 0:
+        return "the index holds no passage"
+    if not query.filters.empty:
+        reason = ctx.why_empty(query.filters)
+        if reason:
+            return reason
+    inside = "" if query.filters.empty else " inside the filters"
+    return (f"no passage{inside} contains a word of the query (mode=bm25 matches words; "
+            "mode=hybrid also finds passages close in meaning)")

@@ -19,6 +19,12 @@ DEFAULT_K = 10
 DEFAULT_ASK_K = 5
 MAX_QUERY_CHARS = 2000
 MAX_FILTER_VALUES = 50
+SORTS = ("relevance", "date")
+DEFAULT_SORT = "relevance"
+# How deep a result list can be paged or exported (offset + k): deeper pages re-rank more
+# candidate tiers per request; past this, narrowing the filters is the better tool.
+MAX_WINDOW = 1000
+EXPORT_K_MAX = MAX_WINDOW  # an export may take a whole window in one request
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -51,13 +57,19 @@ class Query:
     k: int = DEFAULT_K
     mode: str = DEFAULT_MODE
     filters: Filters = field(default_factory=Filters)
+    sort: str = DEFAULT_SORT
+    offset: int = 0
 
     @classmethod
     def parse(
         cls, text: str, *, k: int = DEFAULT_K, mode: str = DEFAULT_MODE, lang: str | None = None,
         sources: Sequence[str] = (), docs: Sequence[str] = (), date_from: str | None = None,
-        date_to: str | None = None, text_field: str = "q",
+        date_to: str | None = None, sort: str = DEFAULT_SORT, offset: int = 0,
+        export: bool = False, text_field: str = "q",
     ) -> Query:
+        """``export``: the request asks for a file (CSV, JSON Lines), so ``k`` may be up to
+        ``EXPORT_K_MAX``."""
+        text = check_text(text_field, text)
         filters = Filters(
             lang=check_lang(lang), sources=_values("source", sources),
             docs=_values("doc", docs), date_from=check_date("date_from", date_from),
@@ -65,8 +77,13 @@ class Query:
         )
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise QueryError("date_from", "date_from: later than date_to")
-        return cls(text=check_text(text_field, text), k=check_k(k), mode=check_mode(mode),
-                   filters=filters)
+        k = check_k(k, k_max=EXPORT_K_MAX if export else K_MAX)
+        offset = check_offset(offset)
+        if offset + k > MAX_WINDOW:
+            raise QueryError("offset", f"offset: offset + k must be at most {MAX_WINDOW} "
+                             "(narrow the filters to see further)")
+        return cls(text=text, k=k, mode=check_mode(mode),
+                   filters=filters, sort=check_sort(sort), offset=offset)
 
 
 def check_text(field_name: str, value: str) -> str:
@@ -85,9 +102,21 @@ def check_text(field_name: str, value: str) -> str:
     return value.strip()
 
 
-def check_k(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not K_MIN <= value <= K_MAX:
-        raise QueryError("k", f"k: must be a whole number from {K_MIN} to {K_MAX}")
+def check_k(value: int, *, k_max: int = K_MAX) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not K_MIN <= value <= k_max:
+        raise QueryError("k", f"k: must be a whole number from {K_MIN} to {k_max}")
+    return value
+
+
+def check_offset(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise QueryError("offset", "offset: must be a whole number, 0 or more")
+    return value
+
+
+def check_sort(value: str) -> str:
+    if value not in SORTS:
+        raise QueryError("sort", f"sort: unknown order {value!r}; use one of {', '.join(SORTS)}")
     return value
 
 

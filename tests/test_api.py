@@ -1,7 +1,7 @@
 ICCC = "003_d42ff7a54c18c015"
 RESULT_KEYS = {
     "rank", "score", "passage_id", "text", "doc_id", "title", "source", "published", "url",
-    "lang", "char_start", "char_end",
+    "lang", "char_start", "char_end", "page",
 }
 
 
@@ -13,8 +13,9 @@ def test_search_indonesian_and_english_find_the_iccc_article(client):
         r = client.get("/search", params={"q": q})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert set(body) == {"query", "query_lang", "mode", "searched", "repairs", "took_ms",
-                             "results"}
+        assert set(body) == {"query", "query_lang", "mode", "searched", "repairs", "sort",
+                             "offset", "total", "took_ms", "results", "facets",
+                             "empty_reason"}
         assert body["query_lang"] == lang and body["mode"] == "hybrid"
         first = body["results"][0]
         assert set(first) == RESULT_KEYS

@@ -8,6 +8,8 @@ to ``artifacts/screenshots/``; ``TELUSUR_UPDATE_SCREENSHOT=1`` also refreshes
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import socket
@@ -307,7 +309,12 @@ def test_no_answer_card_and_html_escaping_with_a_stubbed_api(page) -> None:  # n
             "published": "2024-11-20", "url": None, "lang": "id", "char_start": 0, "char_end": 10,
         }],
     }
+    listing = {"query": Q_OUT, "query_lang": "id", "mode": "hybrid", "sort": "relevance",
+               "offset": 0, "total": 1, "took_ms": 1.0, "results": body["passages"],
+               "facets": {"source": [{"value": "<i>Sumber</i>", "count": 1}], "year": [],
+                          "lang": []}, "empty_reason": None}
     page.route("**/ask", lambda route: route.fulfill(json=body))
+    page.route("**/search?*", lambda route: route.fulfill(json=listing))
     page.goto("/")
     ask(page, Q_OUT)
     card = page.get_by_test_id("no-answer")
@@ -318,6 +325,151 @@ def test_no_answer_card_and_html_escaping_with_a_stubbed_api(page) -> None:  # n
     sync_api.expect(result).to_contain_text('<img src=x onerror="window.__pwned=1">')
     sync_api.expect(result).to_contain_text("<script>x</script> Judul")
     assert result.locator("img, script, b").count() == 0
+    # an outlet name from the facets is an option's text, not markup
+    sync_api.expect(page.get_by_test_id("source-filter").locator("option").nth(1)).to_have_text(
+        "<i>Sumber</i> (1)")
     assert page.evaluate("window.__pwned === undefined")
     sync_api.expect(result.locator("mark.term")).to_have_text(["Piala", "Dunia", "2022"])
     shot(page, "no-answer-stubbed")
+
+
+Q_KOREA = "kerja sama kota cerdas Korea Selatan"
+
+
+def _search(page, query: str) -> None:  # noqa: ANN001
+    page.goto("/?" + query)
+    page.locator("[data-testid=answer], [data-testid=no-answer]").first.wait_for()
+    page.get_by_test_id("result").first.wait_for()
+
+
+def test_filter_bar_narrows_by_outlet_and_date_and_sorts_by_date(page) -> None:  # noqa: ANN001
+    page.goto("/")
+    page.get_by_test_id("k").fill("10")
+    ask(page, Q_KOREA)
+    total = page.get_by_test_id("total")
+    sync_api.expect(total).to_contain_text(re.compile(r"^\d+ bagian cocok · 10 ditampilkan"))
+    # the outlet list comes from the facets of the search, with counts
+    outlet = page.get_by_test_id("source-filter")
+    sync_api.expect(outlet.locator("option", has_text="ANTARA (1)")).to_have_count(1)
+    outlet.select_option("ANTARA")
+    page.get_by_test_id("date-from").fill("2024-01-01")
+    page.get_by_test_id("sort").select_option("date")
+    page.locator("#submit-btn").click()
+    page.wait_for_url(re.compile(r"source=ANTARA"))
+    params = parse_qs(urlparse(page.url).query)
+    assert params["date_from"] == ["2024-01-01"] and params["sort"] == ["date"]
+    results = page.get_by_test_id("result")
+    sync_api.expect(results.first).to_have_attribute("data-source", "ANTARA")
+    assert {results.nth(i).get_attribute("data-source") for i in range(results.count())} == {
+        "ANTARA"}
+    shot(page, "filtered-by-outlet")
+    # newest first, across outlets, after clearing the outlet
+    outlet.select_option("")
+    page.get_by_test_id("date-from").fill("")
+    page.locator("#submit-btn").click()
+    page.wait_for_url(re.compile(r"^(?!.*source=).*sort=date"))
+    sync_api.expect(results.first).to_have_attribute("data-published", "2025-12-04")
+    dates = [results.nth(i).get_attribute("data-published") for i in range(results.count())]
+    assert dates == sorted(dates, reverse=True)
+    page.reload()  # the filters live in the URL
+    sync_api.expect(page.get_by_test_id("sort")).to_have_value("date")
+
+
+def test_empty_filter_result_says_why(page) -> None:  # noqa: ANN001
+    page.goto("/?q=" + Q_ID.replace(" ", "+") + "&lang=en")
+    page.get_by_test_id("no-answer").wait_for()
+    sync_api.expect(page.get_by_test_id("no-answer")).to_contain_text("lang=en")
+    sync_api.expect(page.locator("#results .empty")).to_contain_text("lang=en")
+    sync_api.expect(page.get_by_test_id("more")).to_be_hidden()
+
+
+def test_more_results_with_the_keyboard_alone(page) -> None:  # noqa: ANN001
+    _search(page, "q=" + Q_KOREA.replace(" ", "+") + "&k=3")
+    results = page.get_by_test_id("result")
+    sync_api.expect(results).to_have_count(3)
+    page.locator("#results a").last.focus()
+    for _ in range(4):  # Tab from the last result reaches "more results"
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.testid") == "more":
+            break
+    assert page.evaluate("document.activeElement.dataset.testid") == "more"
+    page.keyboard.press("Enter")
+    sync_api.expect(results).to_have_count(6)
+    assert [results.nth(i).get_attribute("data-rank") for i in range(6)] == [
+        "1", "2", "3", "4", "5", "6"]
+    # focus moved to the first new result, so reading goes on from there
+    assert page.evaluate("document.activeElement.closest('li').dataset.rank") == "4"
+    sync_api.expect(page.get_by_test_id("total")).to_contain_text("6 ditampilkan")
+
+
+def test_export_link_downloads_the_results_as_csv(page) -> None:  # noqa: ANN001
+    _search(page, "q=" + Q_KOREA.replace(" ", "+") + "&source=ANTARA&sort=date")
+    href = page.get_by_test_id("export-csv").get_attribute("href") or ""
+    params = parse_qs(urlparse(href).query)
+    assert params["format"] == ["csv"] and params["source"] == ["ANTARA"]
+    assert params["sort"] == ["date"]
+    with page.expect_download() as info:
+        page.get_by_test_id("export-csv").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ("rank,score,doc_id,title,source,published,url,page,"
+                                    "char_start,char_end,text")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and {r["source"] for r in rows} == {"ANTARA"}
+
+
+def test_citation_style_chooser_copies_the_chosen_style(page) -> None:  # noqa: ANN001
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/")
+    ask(page, Q_ID)
+    chooser = page.get_by_test_id("cite-style")
+    chooser.select_option("apa")
+    button = page.get_by_test_id("copy-citation")
+    sync_api.expect(button).to_have_attribute("data-citation", re.compile(
+        r"^Peluncuran Pusat Komando IKN.*\(2024, November 20\)\. Gerbangkaltim\.com\.$"))
+    button.focus()
+    page.keyboard.press("Enter")
+    sync_api.expect(page.locator(".copy-feedback")).to_have_text(re.compile("Tersalin|Copied"))
+    assert page.evaluate("navigator.clipboard.readText()").startswith("Peluncuran Pusat Komando")
+    chooser.select_option("bibtex")
+    sync_api.expect(button).to_have_attribute("data-citation", re.compile(r"^@article\{"))
+    page.reload()  # the chosen style is remembered
+    page.get_by_test_id("answer").wait_for()
+    sync_api.expect(page.get_by_test_id("cite-style")).to_have_value("bibtex")
+
+
+def test_opened_article_lists_similar_articles(page) -> None:  # noqa: ANN001
+    page.goto("/doc/001_35330518a0891c6f")
+    similar = page.get_by_test_id("similar")
+    sync_api.expect(similar).to_be_visible()
+    items = similar.locator("li.similar-item")
+    sync_api.expect(items).to_have_count(4)
+    ids = [items.nth(i).get_attribute("data-doc-id") for i in range(4)]
+    assert "001_35330518a0891c6f" not in ids
+    items.first.locator("a").click()
+    page.wait_for_url(re.compile(rf"/doc/{ids[0]}"))
+    sync_api.expect(page.get_by_test_id("similar").locator("li.similar-item")).to_have_count(4)
+    shot(page, "similar-articles")
+
+
+def test_phone_width_with_the_filter_bar_and_similar_list(browser, base_url: str) -> None:  # noqa: ANN001
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, base_url=base_url, is_mobile=True,
+        has_touch=True, device_scale_factor=2,
+    )
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto("/?q=" + Q_KOREA.replace(" ", "+") + "&sort=date&date_from=2017-01-01&k=3")
+        pg.get_by_test_id("result").first.wait_for()
+        for testid in ("source-filter", "date-from", "date-to", "sort", "export-csv", "more"):
+            box = pg.get_by_test_id(testid).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375 + 1, testid
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+        shot(pg, "phone-filters")
+        pg.goto("/doc/003_d42ff7a54c18c015")
+        pg.get_by_test_id("similar").locator("li").first.wait_for()
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    finally:
+        context.close()

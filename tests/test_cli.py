@@ -56,3 +56,39 @@ def test_errors_exit_2_with_one_line(tmp_path):
     assert proc.returncode == 2 and "no such file" in proc.stderr
     proc = run("search", "x", "--mode", "magic", "--index-dir", str(SEEDS), check=False)
     assert proc.returncode == 2
+
+
+def test_search_filters_sort_and_csv_export(seed_index_dir):
+    import csv
+    import io
+
+    proc = run("search", "kota cerdas Korea", "--format", "csv", "--k", "100", "--sort", "date",
+               "--date-from", "2020-01-01", "--source", "Gerbangkaltim.com", "--source",
+               "ANTARA", "--index-dir", str(seed_index_dir))
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert rows and {r["source"] for r in rows} <= {"Gerbangkaltim.com", "ANTARA"}
+    dates = [r["published"] for r in rows]
+    assert dates == sorted(dates, reverse=True)
+    proc = run("search", "kota cerdas", "--format", "jsonl", "--cite", "mla", "--k", "2",
+               "--index-dir", str(seed_index_dir))
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert len(lines) == 2 and all(x["citation"].startswith("“") for x in lines)
+
+
+def test_search_text_output_says_why_it_is_empty(seed_index_dir):
+    proc = run("search", "kota cerdas", "--lang", "en", "--index-dir", str(seed_index_dir))
+    assert "0 of 0" in proc.stdout and "no passage matches the filter lang=en" in proc.stdout
+    proc = run("search", "kota cerdas", "--sort", "newest", "--index-dir", str(seed_index_dir),
+               check=False)
+    assert proc.returncode == 2 and "sort: unknown order" in proc.stderr
+
+
+def test_cite_command(seed_index_dir):
+    proc = run("cite", "003_d42ff7a54c18c015", "004_16f2d6b19bdc8fa8", "--style", "bibtex",
+               "--index-dir", str(seed_index_dir))
+    assert proc.stdout.count("@article{") == 2 and "journal = {ANTARA}" in proc.stdout
+    proc = run("cite", "nope", "--index-dir", str(seed_index_dir), check=False)
+    assert proc.returncode == 2 and "nope" in proc.stderr
+    proc = run("cite", "nope", "--style", "harvard", "--index-dir", str(seed_index_dir),
+               check=False)
+    assert proc.returncode == 2 and "style" in proc.stderr

@@ -15,5 +15,6 @@ router = APIRouter()
 @router.post("/ask", response_model=AskOut, summary="A short quoted answer, or none")
 async def ask(body: AskIn, searcher: SearcherDep, answerer: AnswererDep) -> AskOut:
     query = Query.parse(body.question, k=body.k, mode=body.mode, lang=body.lang,
-                        text_field="question")
+                        sources=body.source, docs=body.doc, date_from=body.date_from,
+                        date_to=body.date_to, text_field="question")
     return AskOut.of(await run_in_threadpool(answerer.ask, searcher, query))

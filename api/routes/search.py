@@ -1,36 +1,46 @@
-"""``GET /search``: ranked passages with citations."""
+"""``GET /search``: ranked passages with citations, as JSON or as a CSV / JSON Lines file."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SearcherDep
+from api.export import EXPORTS, FORMATS, filename, to_csv, to_jsonl
+from api.routes.params import reject_unknown
 from api.schemas import SearchOut
-from search.query import DEFAULT_K, DEFAULT_MODE, K_MAX, K_MIN, MODES, QueryError
+from search.query import (
+    DEFAULT_K,
+    DEFAULT_MODE,
+    DEFAULT_SORT,
+    EXPORT_K_MAX,
+    K_MAX,
+    K_MIN,
+    MAX_WINDOW,
+    MODES,
+    SORTS,
+    QueryError,
+)
 from search.query import Query as SearchQuery
 
 router = APIRouter()
-SEARCH_PARAMS = frozenset({"q", "k", "mode", "lang", "source", "doc", "date_from", "date_to"})
+SEARCH_PARAMS = frozenset({"q", "k", "mode", "lang", "source", "doc", "date_from", "date_to",
+                           "sort", "offset", "format"})
 
 
-def reject_unknown(request: Request, known: frozenset[str]) -> None:
-    """An unknown parameter is a mistake to name, not to ignore (a typo'd filter would
-    silently return unfiltered results)."""
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        raise QueryError(unknown[0], f"unknown parameter(s): {', '.join(unknown)}; "
-                         f"use {', '.join(sorted(known))}")
-
-
-@router.get("/search", response_model=SearchOut, summary="Ranked passages with citations")
+@router.get(
+    "/search", response_model=SearchOut, summary="Ranked passages with citations",
+    responses={200: {"content": {t.split(";")[0]: {} for t in EXPORTS.values()},
+                     "description": "JSON, or a file when format is csv or jsonl"}},
+)
 async def search(
     request: Request,
     searcher: SearcherDep,
     q: Annotated[str, Query(description="The query, in any language")] = "",
-    k: Annotated[int, Query(description=f"Number of results ({K_MIN}-{K_MAX})")] = DEFAULT_K,
+    k: Annotated[int, Query(description=f"Number of results ({K_MIN}-{K_MAX}; up to "
+                                        f"{EXPORT_K_MAX} for an export)")] = DEFAULT_K,
     mode: Annotated[str, Query(description=" | ".join(MODES))] = DEFAULT_MODE,
     lang: Annotated[str | None, Query(description="Only passages in this language")] = None,
     source: Annotated[list[str] | None, Query(description="Only these outlets")] = None,
@@ -39,8 +49,23 @@ async def search(
     = None,
     date_to: Annotated[str | None, Query(description="Published on or before (YYYY-MM-DD)")]
     = None,
-) -> SearchOut:
+    sort: Annotated[str, Query(description=" | ".join(SORTS))] = DEFAULT_SORT,
+    offset: Annotated[int, Query(description=f"Results to skip (offset + k ≤ {MAX_WINDOW})")]
+    = 0,
+    format: Annotated[str, Query(description=" | ".join(FORMATS))] = "json",
+) -> SearchOut | Response:
     reject_unknown(request, SEARCH_PARAMS)
+    if format not in FORMATS:
+        raise QueryError("format", f"format: unknown format {format!r}; "
+                         f"use one of {', '.join(FORMATS)}")
     query = SearchQuery.parse(q, k=k, mode=mode, lang=lang, sources=source or (),
-                              docs=doc or (), date_from=date_from, date_to=date_to)
-    return SearchOut.of(await run_in_threadpool(searcher.search, query))
+                              docs=doc or (), date_from=date_from, date_to=date_to, sort=sort,
+                              offset=offset, export=format != "json")
+    res = await run_in_threadpool(searcher.search, query)
+    if format == "json":
+        return SearchOut.of(res)
+    body = to_csv(res) if format == "csv" else to_jsonl(res)
+    return Response(body, media_type=EXPORTS[format], headers={
+        "Content-Disposition": f'attachment; filename="{filename(res, format)}"',
+        "X-Total-Count": str(res.total),
+    })

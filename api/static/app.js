@@ -32,7 +32,6 @@
       searching: "Mencari…",
       loadingDoc: "Memuat artikel…",
       questionLang: "Bahasa pertanyaan terdeteksi:",
-      resultsCount: function (n, ms) { return n + " bagian ditemukan dalam " + ms + " md"; },
       noResults: "Tidak ada bagian artikel yang cocok.",
       answerHeading: "Jawaban",
       answerFrom: "Sumber:",
@@ -53,7 +52,25 @@
       original: "Artikel asli",
       citedPassage: "Bagian yang dikutip",
       passagesCount: function (n) { return n + " bagian"; },
-      langNames: { id: "Indonesia", en: "Inggris" }
+      langNames: { id: "Indonesia", en: "Inggris" },
+      sourceLabel: "Media",
+      sourceAny: "Semua media",
+      dateFromLabel: "Dari tanggal",
+      dateToLabel: "Sampai tanggal",
+      sortLabel: "Urutan",
+      sortRelevance: "Paling relevan",
+      sortDate: "Terbaru",
+      total: function (n, shown) { return n + " bagian cocok" + (n ? " · " + shown + " ditampilkan" : ""); },
+      tookMs: function (ms) { return ms + " md"; },
+      exportCsv: "Ekspor CSV",
+      exportHint: function (n) { return "Unduh " + n + " hasil pertama sebagai CSV"; },
+      more: "Hasil berikutnya",
+      loadingMore: "Memuat…",
+      citeStyle: "Gaya kutipan",
+      styleQuote: "Kutipan langsung",
+      similarHeading: "Artikel serupa",
+      noSimilar: "Tidak ada artikel serupa lain di arsip.",
+      similarity: "kemiripan"
     },
     en: {
       skip: "Skip to content",
@@ -82,7 +99,6 @@
       searching: "Searching…",
       loadingDoc: "Loading article…",
       questionLang: "Detected question language:",
-      resultsCount: function (n, ms) { return n + " passages found in " + ms + " ms"; },
       noResults: "No matching passages.",
       answerHeading: "Answer",
       answerFrom: "Source:",
@@ -103,7 +119,25 @@
       original: "Original article",
       citedPassage: "Cited passage",
       passagesCount: function (n) { return n + " passages"; },
-      langNames: { id: "Indonesian", en: "English" }
+      langNames: { id: "Indonesian", en: "English" },
+      sourceLabel: "Outlet",
+      sourceAny: "All outlets",
+      dateFromLabel: "From date",
+      dateToLabel: "To date",
+      sortLabel: "Order",
+      sortRelevance: "Most relevant",
+      sortDate: "Newest first",
+      total: function (n, shown) { return n + " matching passages" + (n ? " · " + shown + " shown" : ""); },
+      tookMs: function (ms) { return ms + " ms"; },
+      exportCsv: "Export CSV",
+      exportHint: function (n) { return "Download the first " + n + " results as CSV"; },
+      more: "More results",
+      loadingMore: "Loading…",
+      citeStyle: "Citation style",
+      styleQuote: "Direct quote",
+      similarHeading: "Similar articles",
+      noSimilar: "No other similar article in the archive.",
+      similarity: "similarity"
     }
   };
 
@@ -300,7 +334,19 @@
   var modeSel = $("mode");
   var langSel = $("lang");
   var kInput = $("k");
+  var sourceSel = $("source");
+  var dateFrom = $("date-from");
+  var dateTo = $("date-to");
+  var sortSel = $("sort");
   var requestSeq = 0;
+  var knownSources = {}; // outlets seen in facets this session: the filter keeps offering them
+  var CITE_KEY = "telusur.citeStyle";
+  var CITE_STYLES = ["quote", "apa", "chicago", "mla", "bibtex"];
+  var CITE_NAMES = { apa: "APA", chicago: "Chicago", mla: "MLA", bibtex: "BibTeX" };
+  var EXPORT_MAX = 1000;
+  var ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+  function isoOrEmpty(v) { return v && ISO_DATE.test(v) ? v : ""; }
 
   function readParams() {
     var p = new URLSearchParams(window.location.search);
@@ -309,7 +355,11 @@
       q: p.get("q") || "",
       mode: MODES.indexOf(p.get("mode")) >= 0 ? p.get("mode") : "hybrid",
       lang: p.get("lang") === "id" || p.get("lang") === "en" ? p.get("lang") : "",
-      k: isFinite(k) ? Math.min(50, Math.max(1, k)) : 5
+      k: isFinite(k) ? Math.min(50, Math.max(1, k)) : 5,
+      source: p.get("source") || "",
+      date_from: isoOrEmpty(p.get("date_from")),
+      date_to: isoOrEmpty(p.get("date_to")),
+      sort: p.get("sort") === "date" ? "date" : "relevance"
     };
   }
 
@@ -318,7 +368,22 @@
     if (!isFinite(k)) { k = 5; }
     k = Math.min(50, Math.max(1, k));
     kInput.value = String(k);
-    return { q: input.value.trim(), mode: modeSel.value, lang: langSel.value, k: k };
+    return {
+      q: input.value.trim(), mode: modeSel.value, lang: langSel.value, k: k,
+      source: sourceSel.value, date_from: isoOrEmpty(dateFrom.value),
+      date_to: isoOrEmpty(dateTo.value), sort: sortSel.value
+    };
+  }
+
+  function addSourceOptions(values, counts) {
+    values.forEach(function (v) { if (v) { knownSources[v] = true; } });
+    var chosen = sourceSel.value;
+    while (sourceSel.options.length > 1) { sourceSel.remove(1); }
+    Object.keys(knownSources).sort(function (a, b) { return a.localeCompare(b); }).forEach(function (v) {
+      var n = counts && counts[v];
+      sourceSel.appendChild(el("option", { value: v, text: n ? v + " (" + n + ")" : v }));
+    });
+    sourceSel.value = chosen;
   }
 
   function fillControls(params) {
@@ -326,15 +391,42 @@
     modeSel.value = params.mode;
     langSel.value = params.lang;
     kInput.value = String(params.k);
+    if (params.source) { addSourceOptions([params.source]); }
+    sourceSel.value = params.source;
+    dateFrom.value = params.date_from;
+    dateTo.value = params.date_to;
+    sortSel.value = params.sort;
+  }
+
+  /* The filters as /search query parameters (the page and the export link share them). */
+  function filterParams(params, p) {
+    if (params.lang) { p.set("lang", params.lang); }
+    if (params.source) { p.set("source", params.source); }
+    if (params.date_from) { p.set("date_from", params.date_from); }
+    if (params.date_to) { p.set("date_to", params.date_to); }
+    return p;
   }
 
   function searchUrl(params) {
     var p = new URLSearchParams();
     p.set("q", params.q);
     p.set("mode", params.mode);
-    if (params.lang) { p.set("lang", params.lang); }
+    filterParams(params, p);
+    if (params.sort !== "relevance") { p.set("sort", params.sort); }
     p.set("k", String(params.k));
     return "/?" + p.toString();
+  }
+
+  function apiSearchUrl(params, offset, k, format) {
+    var p = new URLSearchParams();
+    p.set("q", params.q);
+    p.set("mode", params.mode);
+    filterParams(params, p);
+    p.set("sort", params.sort);
+    p.set("k", String(k));
+    if (offset) { p.set("offset", String(offset)); }
+    if (format) { p.set("format", format); }
+    return "/search?" + p.toString();
   }
 
   function resetResults() {
@@ -342,6 +434,7 @@
     clear($("answer-slot"));
     clear($("results"));
     $("results-section").hidden = true;
+    $("more").hidden = true;
     clear($("status"));
     lastRender = null;
   }
@@ -356,14 +449,23 @@
     var seq = ++requestSeq;
     $("status").textContent = t("searching");
     document.body.setAttribute("aria-busy", "true");
-    var body = { question: params.q, k: params.k, lang: params.lang || null, mode: params.mode };
+    var body = {
+      question: params.q, k: params.k, lang: params.lang || null, mode: params.mode,
+      source: params.source ? [params.source] : [], date_from: params.date_from || null,
+      date_to: params.date_to || null
+    };
+    // One after the other: the second request finds the query's vector cached.
     fetchJson("/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify(body)
-    }).then(function (data) {
+    }).then(function (ask) {
+      return fetchJson(apiSearchUrl(params, 0, params.k)).then(function (list) {
+        return { ask: ask, list: list, items: list.results.slice(), params: params };
+      });
+    }).then(function (state) {
       if (seq !== requestSeq) { return; }
-      lastRender = function () { renderAsk(data, params); };
+      lastRender = function () { renderSearch(state); };
       lastRender();
     }, function (err) {
       if (seq !== requestSeq) { return; }
@@ -374,8 +476,10 @@
     });
   }
 
-  function renderAsk(data, params) {
-    var terms = queryTerms(params.q);
+  function renderSearch(state) {
+    var data = state.ask;
+    var list = state.list;
+    var params = state.params;
     var status = $("status");
     clear(status);
     var qlang = el("span", {
@@ -386,20 +490,67 @@
       t("questionLang") + " ", qlang, " ", el("span", { className: "muted", text: "(" + langName(data.question_lang) + ")" })
     ]));
     status.appendChild(el("span", {
-      className: "status-item muted", text: t("resultsCount")(data.passages.length, Math.round(data.took_ms))
+      className: "status-item muted", text: t("tookMs")(Math.round(data.took_ms + list.took_ms))
     }));
 
     var slot = $("answer-slot");
     clear(slot);
     slot.appendChild(data.answer ? answerCard(data, params) : noAnswerCard(data));
 
-    var list = $("results");
-    clear(list);
-    data.passages.forEach(function (p) { list.appendChild(resultItem(p, terms, params.q)); });
-    if (!data.passages.length) {
-      list.appendChild(el("li", { className: "empty", text: t("noResults") }));
+    var counts = {};
+    list.facets.source.forEach(function (f) { if (f.value) { counts[f.value] = f.count; } });
+    addSourceOptions(Object.keys(counts), counts);
+
+    var ol = $("results");
+    clear(ol);
+    var terms = queryTerms(params.q);
+    state.items.forEach(function (p) { ol.appendChild(resultItem(p, terms, params.q)); });
+    if (!state.items.length) {
+      ol.appendChild(el("li", { className: "empty" }, [
+        t("noResults"), list.empty_reason ? el("span", { className: "muted", text: " (" + list.empty_reason + ")" }) : null
+      ]));
     }
+    $("total").textContent = t("total")(list.total, state.items.length);
+    var exportLink = $("export-csv");
+    var n = Math.min(Math.max(list.total, 1), EXPORT_MAX);
+    exportLink.href = apiSearchUrl(params, 0, n, "csv");
+    exportLink.title = t("exportHint")(n);
+    exportLink.hidden = !list.total;
+    var more = $("more");
+    more.hidden = state.items.length >= list.total;
+    more.disabled = false;
+    more.onclick = function () { loadMore(state); };
     $("results-section").hidden = false;
+  }
+
+  function loadMore(state) {
+    var seq = requestSeq;
+    var more = $("more");
+    more.disabled = true;
+    more.textContent = t("loadingMore");
+    var first = state.items.length;
+    fetchJson(apiSearchUrl(state.params, first, state.params.k)).then(function (page) {
+      if (seq !== requestSeq) { return; }
+      state.items = state.items.concat(page.results);
+      state.list.total = page.total;
+      lastRender();
+      more.textContent = t("more");
+      // keyboard users continue at the first new result
+      var link = $("results").children[first] && $("results").children[first].querySelector("a");
+      if (link) { link.focus(); }
+    }, function (err) {
+      more.disabled = false;
+      more.textContent = t("more");
+      showError($("error"), err);
+    });
+  }
+
+  function readCiteStyle() {
+    try {
+      var v = window.localStorage.getItem(CITE_KEY);
+      if (CITE_STYLES.indexOf(v) >= 0) { return v; }
+    } catch (e) { /* storage unavailable */ }
+    return "quote";
   }
 
   function answerCard(data, params) {
@@ -431,10 +582,37 @@
     var copyBtn = el("button", {
       type: "button", className: "btn btn-secondary", "data-testid": "copy-citation", text: t("copy")
     });
-    var text = citationText(a);
-    copyBtn.setAttribute("data-citation", text);
+    var styleSel = el("select", { id: "cite-style", "data-testid": "cite-style" });
+    CITE_STYLES.forEach(function (st) {
+      styleSel.appendChild(el("option", { value: st, text: st === "quote" ? t("styleQuote") : CITE_NAMES[st] }));
+    });
+    var styleLabel = el("label", { "for": "cite-style", className: "muted small", text: t("citeStyle") });
+    var seq = 0;
+    function setStyle(style) {
+      var mine = ++seq;
+      if (style === "quote") {
+        copyBtn.setAttribute("data-citation", citationText(a));
+        copyBtn.disabled = false;
+        return;
+      }
+      copyBtn.disabled = true;
+      fetchJson("/documents/" + encodeURIComponent(c.doc_id) + "/cite?style=" + style).then(function (got) {
+        if (mine !== seq) { return; }
+        copyBtn.setAttribute("data-citation", got.citation);
+        copyBtn.disabled = false;
+      }, function (err) {
+        if (mine !== seq) { return; }
+        feedback.textContent = t("errorPrefix") + ": " + err.message;
+      });
+    }
+    styleSel.value = readCiteStyle();
+    styleSel.addEventListener("change", function () {
+      try { window.localStorage.setItem(CITE_KEY, styleSel.value); } catch (e) { /* ignore */ }
+      setStyle(styleSel.value);
+    });
+    setStyle(styleSel.value);
     copyBtn.addEventListener("click", function () {
-      copyText(text).then(function () {
+      copyText(copyBtn.getAttribute("data-citation") || "").then(function () {
         feedback.textContent = t("copied");
         copyBtn.classList.add("is-done");
       }, function () {
@@ -450,7 +628,9 @@
         el("span", { className: "muted small", text: t("confidence") + " " + Number(data.confidence).toFixed(2) })
       ]),
       quote, cite,
-      el("div", { className: "card-actions" }, [copyBtn, feedback])
+      el("div", { className: "card-actions" }, [
+        el("span", { className: "cite-style" }, [styleLabel, styleSel]), copyBtn, feedback
+      ])
     ]);
   }
 
@@ -471,7 +651,10 @@
     var meta = metaParts(p);
     meta.push(t("language") + ": " + (p.lang || "?"));
     meta.push(t("score") + " " + Number(p.score).toFixed(3));
-    return el("li", { className: "card result", "data-testid": "result", "data-doc-id": p.doc_id, "data-rank": p.rank }, [
+    return el("li", {
+      className: "card result", "data-testid": "result", "data-doc-id": p.doc_id, "data-rank": p.rank,
+      "data-source": p.source || "", "data-published": p.published || ""
+    }, [
       el("div", { className: "result-head" }, [
         el("span", { className: "rank", "aria-hidden": "true", text: String(p.rank) }),
         el("h3", { className: "result-title" }, [
@@ -559,6 +742,22 @@
     return first;
   }
 
+  function renderSimilar(items, q) {
+    var ul = $("similar-list");
+    clear(ul);
+    items.forEach(function (d) {
+      var meta = metaParts(d);
+      meta.push(t("similarity") + " " + Number(d.score).toFixed(2));
+      var href = "/doc/" + encodeURIComponent(d.doc_id) + (q ? "?q=" + encodeURIComponent(q) : "");
+      ul.appendChild(el("li", { className: "similar-item", "data-doc-id": d.doc_id }, [
+        el("a", { href: href, text: d.title || d.doc_id }),
+        el("span", { className: "meta", text: " — " + meta.join(" · ") })
+      ]));
+    });
+    if (!items.length) { ul.appendChild(el("li", { className: "empty", text: t("noSimilar") })); }
+    $("similar-section").hidden = false;
+  }
+
   function showDocView(docId) {
     $("search-view").hidden = true;
     $("doc-view").hidden = false;
@@ -569,8 +768,10 @@
     $("back-link").href = q ? "/?q=" + encodeURIComponent(q) : "/";
     var status = $("doc-error");
     status.hidden = true;
+    $("similar-section").hidden = true;
     fetchJson("/documents/" + encodeURIComponent(docId)).then(function (doc) {
       var scrolled = false;
+      var similar = null;
       lastRender = function () {
         var mark = renderDoc(doc, start, end, q);
         if (mark && !scrolled) {
@@ -578,8 +779,13 @@
           mark.scrollIntoView({ block: "center" });
           mark.focus({ preventScroll: true });
         }
+        if (similar) { renderSimilar(similar, q); }
       };
       lastRender();
+      fetchJson("/documents/" + encodeURIComponent(docId) + "/similar?k=5").then(function (got) {
+        similar = got.similar;
+        renderSimilar(similar, q);
+      }, function () { /* the article itself is what matters; no list then */ });
     }, function (err) {
       $("doc-article").hidden = true;
       clear(status);

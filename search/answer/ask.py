@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from index.records import Document
 from search.answer.choose import (
     NO_AMOUNT,
+    NO_PASSAGES,
     Choice,
     choose,
     fit_window,
@@ -66,7 +67,8 @@ class Answerer:
     def ask(self, searcher: Searcher, query: Query) -> AskResult:
         t0 = time.perf_counter()
         # Sentences come from the top ANSWER_PASSAGES passages, whatever k the user asked for.
-        res = searcher.search(replace(query, k=max(query.k, ANSWER_PASSAGES)))
+        res = searcher.search(replace(query, k=max(query.k, ANSWER_PASSAGES), sort="relevance",
+                                      offset=0))
         q = res.question
         qvec = (res.query_vector if res.query_vector is not None
                 else searcher.embed_query(res.understood.text))
@@ -74,6 +76,8 @@ class Answerer:
                                      self.highlighter) if res.hits else None)
         choice = choose(cands, q, self.model) if cands is not None else None
         reason = withheld_because(cands, choice, q, self.model, any_passages=bool(res.hits))
+        if not res.hits and res.empty_reason:
+            reason = f"{NO_PASSAGES[:-1]}: {res.empty_reason}."
         answer = None
         if reason is None and cands is not None and choice is not None:
             answer = self.quote(cands, choice, q)
