@@ -10,6 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.limits import Gate, WriteLane
+from api.observe import Metrics
 from api.settings import Settings
 from search.answer.ask import Answerer
 from search.engine import Searcher
@@ -19,6 +21,14 @@ from search.engine import Searcher
 class Services:
     searcher: Searcher
     answerer: Answerer
+
+
+@dataclass
+class Guards:
+    """Load shedding made in the lifespan (their locks belong to the server's event loop)."""
+
+    reads: Gate
+    writes: WriteLane
 
 
 def get_services(request: Request) -> Services:
@@ -39,6 +49,18 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_guards(request: Request) -> Guards:
+    guards: Guards = request.app.state.guards
+    return guards
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+GuardsDep = Annotated[Guards, Depends(get_guards)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

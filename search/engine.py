@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.budget import Budget, checkpoint
 from index.encoders import Encoder
 from index.langid import detect_language
 from index.records import Document, Passage
@@ -95,20 +96,32 @@ class Searcher:
         self._load_lock = threading.Lock()
 
     @property
+    def loaded(self) -> SearchContext | None:
+        """The context opened last, without looking for a newer generation (or None)."""
+        return self._ctx
+
+    @property
     def context(self) -> SearchContext:
         """The current generation's context, rebuilt when a writer switched CURRENT (segments
-        already open are reused)."""
+        already open are reused). While another thread opens a new generation, queries go on
+        with the one already open rather than wait (the writer opens it before it answers)."""
         gen = self.store.current_generation()
         ctx = self._ctx
         if ctx is not None and ctx.generation == gen:
             return ctx
-        with self._load_lock:
+        if ctx is None:
+            self._load_lock.acquire()
+        elif not self._load_lock.acquire(blocking=False):
+            return ctx
+        try:
             ctx = self._ctx
             if ctx is None or ctx.generation != self.store.current_generation():
                 data = self.store.load(expected_encoder=self.encoder.id,
                                        previous=ctx.data if ctx else None)
                 ctx = self._ctx = SearchContext(data)
             return ctx
+        finally:
+            self._load_lock.release()
 
     def embed_query(self, text: str) -> np.ndarray:
         vec = self.cache.get(text)
@@ -117,16 +130,20 @@ class Searcher:
             self.cache.put(text, vec)
         return vec
 
-    def search(self, query: Query) -> SearchResult:
+    def search(self, query: Query, budget: Budget | None = None) -> SearchResult:
+        """Ranked passages; with a ``budget``, stops between steps once it is spent."""
         t0 = time.perf_counter()
         ctx = self.context
-        question = parse_question(query.text, detect_language(query.text))
+        text = query.read_text
+        question = parse_question(text, detect_language(text))
         timings: dict[str, float] = {}
 
+        checkpoint(budget, "encoding the query")
         t = time.perf_counter()
-        qvec = self.embed_query(query.text) if query.mode in ("hybrid", "dense") else None
+        qvec = self.embed_query(text) if query.mode in ("hybrid", "dense") else None
         timings["encode"] = (time.perf_counter() - t) * 1000
 
+        checkpoint(budget, "retrieval")
         t = time.perf_counter()
         lexical = (ctx.data.lexical.scores(question.weights)
                    if query.mode in ("hybrid", "bm25") else None)
@@ -134,6 +151,7 @@ class Searcher:
                        allowed=ctx.allowed(query.filters))
         timings["retrieve"] = (time.perf_counter() - t) * 1000
 
+        checkpoint(budget, "ranking")
         t = time.perf_counter()
         scores = self._score(cands, query=query, ctx=ctx, question=question, query_vector=qvec)
         order = np.lexsort((cands.rows, -scores))[:query.k]  # ties: lower passage row first

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+# As ``telusur`` sets it for itself (api.cli.main): idle OpenMP threads sleep, which keeps a
+# shared 2-core machine usable while the suite runs. Set before the encoder loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from index.builder import index_paths
+import pytest  # noqa: E402
+
+from index.builder import index_paths  # noqa: E402
 from index.encoders import Encoder, load_encoder
 from index.store import IndexStore
 from search.answer.ask import Answerer
@@ -48,7 +53,9 @@ def client(seed_index_dir: Path, searcher: Searcher, answerer: Answerer) -> Iter
     from api.deps import Services
     from api.settings import Settings
 
-    app = create_app(Settings(index_dir=seed_index_dir),
+    # No per-client rate here: the suite sends hundreds of requests from one client
+    # (tests/test_operations.py checks the rate limit itself).
+    app = create_app(Settings(index_dir=seed_index_dir, rate_limit=""),
                      services=Services(searcher=searcher, answerer=answerer))
     with TestClient(app) as c:
         yield c

@@ -3,6 +3,12 @@
 Writes are disabled (403) unless ``TELUSUR_ADMIN_TOKEN`` is set. Tokens are compared in
 constant time and never logged. Each write switches in a new index generation before it
 returns, so every following search sees it. Document rules live in ``index.documents``.
+
+Writes never hold up reads: the body is received on the event loop (bounded by
+``TELUSUR_MAX_UPLOAD_BYTES``), but files are decoded, cleaned and indexed on the write lane's
+low-priority thread (``api.limits.WriteLane``), embedding WRITE_BATCH texts per encoder call
+so waiting queries get the encoder between batches. A write whose client disconnects is
+stopped before it commits; a write that waits too long for another gets 503.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import SearcherDep, SettingsDep
+from api.deps import GuardsDep, SearcherDep, SettingsDep
 from api.routes.documents import not_found
 from api.schemas import DocumentIn, WriteOut
+from api.settings import Settings
+from index.budget import Budget, checkpoint
 from index.builder import BuildReport, apply_changes
 from index.documents import InputError
 from index.readers import (
@@ -29,8 +36,12 @@ from index.readers import (
     read_text_bytes,
 )
 from index.records import Document
+from search.engine import Searcher
 
 router = APIRouter()
+# Texts per encoder call in an HTTP write: a query waits for at most one such batch. Write
+# throughput does not suffer (150 FacQA documents: 10.3 passages/s at batch 8, 9.6 at 32).
+WRITE_BATCH = 8
 
 
 def require_admin(
@@ -44,7 +55,7 @@ def require_admin(
         )
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode(), settings.admin_token.encode()
+        token.strip().encode("latin-1", "replace"), settings.admin_token.encode()
     ):
         raise HTTPException(
             401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
@@ -64,32 +75,43 @@ def _write_out(report: BuildReport) -> WriteOut:
 
 def _doc_from_json(body: DocumentIn) -> Document:
     text = body.text if isinstance(body.text, str) else ""
-    try:
-        doc_id = body.id or "doc-" + hashlib.sha256(
-            text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        return document_from_text(
-            doc_id=doc_id, raw=body.text, title=body.title, source=body.source, url=body.url,
-            published=body.published,
-        )
-    except InputError as exc:
-        raise HTTPException(422, str(exc)) from None
+    doc_id = body.id or "doc-" + hashlib.sha256(
+        text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return document_from_text(
+        doc_id=doc_id, raw=body.text, title=body.title, source=body.source, url=body.url,
+        published=body.published,
+    )
 
 
-async def _docs_from_upload(request: Request, limit: int) -> list[Document]:
-    form = await request.form()
+async def _received_files(request: Request, settings: Settings) -> list[tuple[str, bytes]]:
+    """(label, bytes) of each uploaded file; the body cap already bounds their total."""
+    limit = settings.max_upload_docs
+    form = await request.form(max_files=limit + 1, max_fields=limit + 1)
     files = [v for _, v in form.multi_items() if hasattr(v, "filename") and hasattr(v, "read")]
     if not files:
         raise HTTPException(422, "files: no file in the multipart upload")
-    docs: list[Document] = []
+    if len(files) > limit:
+        raise HTTPException(413, f"files: more than {limit} files in one upload "
+                                 "(TELUSUR_MAX_UPLOAD_DOCS); send them in several requests")
+    out = []
     for upload in files:
         # The client's file name is only a label: it never becomes a filesystem path.
         name = PurePath(str(upload.filename or "upload.txt").replace("\\", "/")).name or "upload"
-        data = await upload.read(limit + 1)
-        if len(data) > limit:
-            raise HTTPException(413, f"{name}: larger than the {limit}-byte upload limit")
+        out.append((name, await upload.read()))
+    await form.close()
+    return out
+
+
+def parse_files(files: list[tuple[str, bytes]], *, max_docs: int,
+                budget: Budget | None = None) -> list[Document]:
+    """Documents of uploaded files (on the write thread: cleaning and language detection
+    cost milliseconds a file); the first bad file answers 422 naming it."""
+    docs: list[Document] = []
+    for name, data in files:
+        checkpoint(budget, f"reading {name}")
         suffix = PurePath(name).suffix.lower()
         if suffix not in TEXT_SUFFIXES | {".jsonl"}:
-            raise HTTPException(422, f"{name}: unsupported file type (use .txt, .md or .jsonl)")
+            raise InputError(f"{name}: unsupported file type (use .txt, .md or .jsonl)")
         try:
             text = read_text_bytes(name, data)
             if suffix == ".jsonl":
@@ -97,19 +119,51 @@ async def _docs_from_upload(request: Request, limit: int) -> list[Document]:
             else:
                 new = [document_from_text(doc_id=PurePath(name).stem, raw=text)]
         except InputError as exc:
-            raise HTTPException(422, str(exc) if str(exc).startswith(name) else f"{name}: {exc}"
-                                ) from None
+            raise InputError(str(exc) if str(exc).startswith(name) else f"{name}: {exc}"
+                             ) from None
         except RecursionError:
-            raise HTTPException(422, f"{name}: JSON nested too deeply") from None
+            raise InputError(f"{name}: JSON nested too deeply") from None
         if not new:
-            raise HTTPException(422, f"{name}: no documents in the file")
+            raise InputError(f"{name}: no documents in the file")
         docs.extend(new)
+        if len(docs) > max_docs:
+            raise TooManyDocuments(max_docs)
     return docs
+
+
+class TooManyDocuments(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"documents: more than {limit} in one write "
+                              "(TELUSUR_MAX_UPLOAD_DOCS); send them in several requests")
+
+
+def _json_document(raw: bytes) -> Document:
+    try:
+        body = DocumentIn.model_validate(json.loads(raw.decode("utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise HTTPException(422, "body: not valid UTF-8 JSON") from None
+    except ValidationError as exc:
+        raise HTTPException(422, [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]) from None
+    return _doc_from_json(body)
+
+
+def _write(
+    searcher: Searcher, budget: Budget, *, upserts: list[Document] | None = None,
+    removals: list[str] | None = None, lock_timeout: float,
+) -> BuildReport:
+    report = apply_changes(searcher.store, encoder=searcher.encoder, upserts=upserts or (),
+                           removals=removals or (), progress=False, batch_size=WRITE_BATCH,
+                           budget=budget, lock_timeout=lock_timeout)
+    searcher.context  # noqa: B018 - open the new generation here, not in a query
+    return report
 
 
 @router.post(
     "/documents", response_model=WriteOut, summary="Add or replace documents (admin)",
-    responses={401: {}, 403: {}, 413: {}, 422: {}},
+    responses={401: {}, 403: {}, 413: {}, 422: {}, 429: {}, 503: {}},
     openapi_extra={"requestBody": {"content": {
         "application/json": {"schema": DocumentIn.model_json_schema()},
         "multipart/form-data": {"schema": {
@@ -121,40 +175,39 @@ async def _docs_from_upload(request: Request, limit: int) -> list[Document]:
 )
 async def add_documents(
     request: Request, _: AdminDep, settings: SettingsDep, searcher: SearcherDep,
+    guards: GuardsDep,
 ) -> WriteOut:
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
-        docs = await _docs_from_upload(request, settings.max_upload_bytes)
+        files = await _received_files(request, settings)
+
+        def work(budget: Budget) -> BuildReport:
+            docs = parse_files(files, max_docs=settings.max_upload_docs, budget=budget)
+            return _write(searcher, budget, upserts=docs,
+                          lock_timeout=settings.write_wait)
     else:
         raw = await request.body()
-        if len(raw) > settings.max_upload_bytes:
-            raise HTTPException(413, f"body larger than {settings.max_upload_bytes} bytes")
-        try:
-            body = DocumentIn.model_validate(json.loads(raw.decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise HTTPException(422, "body: not valid UTF-8 JSON") from None
-        except ValidationError as exc:
-            raise HTTPException(422, [
-                {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
-                for e in exc.errors(include_url=False, include_input=False)
-            ]) from None
-        docs = [_doc_from_json(body)]
-    report = await run_in_threadpool(
-        apply_changes, searcher.store, encoder=searcher.encoder, upserts=docs, progress=False,
-    )
-    return _write_out(report)
+
+        def work(budget: Budget) -> BuildReport:
+            return _write(searcher, budget, upserts=[_json_document(raw)],
+                          lock_timeout=settings.write_wait)
+    return _write_out(await guards.writes.run(request, work))
 
 
 @router.delete(
     "/documents/{doc_id}", response_model=WriteOut, summary="Delete a document (admin)",
-    responses={401: {}, 403: {}, 404: {}},
+    responses={401: {}, 403: {}, 404: {}, 429: {}, 503: {}},
 )
-def delete_document(doc_id: str, _: AdminDep, searcher: SearcherDep) -> WriteOut:
-    if doc_id not in searcher.context.data.doc_rows:
-        raise not_found(doc_id)
-    report = apply_changes(
-        searcher.store, encoder=searcher.encoder, removals=[doc_id], progress=False
-    )
+async def delete_document(
+    request: Request, doc_id: str, _: AdminDep, searcher: SearcherDep, guards: GuardsDep,
+    settings: SettingsDep,
+) -> WriteOut:
+    def work(budget: Budget) -> BuildReport:
+        if doc_id not in searcher.context.data.doc_rows:
+            raise not_found(doc_id)
+        return _write(searcher, budget, removals=[doc_id], lock_timeout=settings.write_wait)
+
+    report = await guards.writes.run(request, work)
     if not report.removed:
         raise not_found(doc_id)
     return _write_out(report)

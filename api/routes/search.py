@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import SearcherDep
+from api.deps import GuardsDep, MetricsDep, SearcherDep, SettingsDep
 from api.schemas import SearchOut
 from search.query import DEFAULT_K, DEFAULT_MODE, K_MAX, K_MIN, MODES, QueryError
 from search.query import Query as SearchQuery
@@ -25,10 +24,14 @@ def reject_unknown(request: Request, known: frozenset[str]) -> None:
                          f"use {', '.join(sorted(known))}")
 
 
-@router.get("/search", response_model=SearchOut, summary="Ranked passages with citations")
+@router.get("/search", response_model=SearchOut, summary="Ranked passages with citations",
+            responses={413: {}, 429: {}, 503: {}})
 async def search(
     request: Request,
     searcher: SearcherDep,
+    guards: GuardsDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
     q: Annotated[str, Query(description="The query, in any language")] = "",
     k: Annotated[int, Query(description=f"Number of results ({K_MIN}-{K_MAX})")] = DEFAULT_K,
     mode: Annotated[str, Query(description=" | ".join(MODES))] = DEFAULT_MODE,
@@ -43,4 +46,7 @@ async def search(
     reject_unknown(request, SEARCH_PARAMS)
     query = SearchQuery.parse(q, k=k, mode=mode, lang=lang, sources=source or (),
                               docs=doc or (), date_from=date_from, date_to=date_to)
-    return SearchOut.of(await run_in_threadpool(searcher.search, query))
+    res = await guards.reads.run(request, lambda budget: searcher.search(query, budget),
+                                 seconds=settings.request_budget)
+    metrics.queries.labels("/search", res.query_lang).inc()
+    return SearchOut.of(res)
