@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,9 +48,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (not the one at start)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(*, fmt: str, level: str) -> None:
     """The process's one log handler (the server and CLI call this; libraries never do)."""
-    handler = logging.StreamHandler()
+    handler = _Stderr()
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -159,7 +172,8 @@ class RequestContext:
             self.metrics.latency.labels(scope["method"], route).observe(seconds)
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             access_log.info("%s %s %s", scope["method"], scope["path"], status, extra={
-                "fields": {"method": scope["method"], "path": scope["path"], "status": status,
+                "fields": {"request_id": rid, "method": scope["method"], "path": scope["path"],
+                           "status": status,
                            "ms": round(seconds * 1000, 2),
                            "client": (scope.get("client") or ("-",))[0]}})
             REQUEST_ID.reset(token)
