@@ -173,6 +173,8 @@ class Gate:
         await self._enter(min(self.wait, budget.remaining()))
         ctx = contextvars.copy_context()
         try:
+            if await request.is_disconnected():  # gave up while it waited for a slot
+                raise Stopped("the client disconnected before its turn", timed_out=False)
             fut = asyncio.get_running_loop().run_in_executor(self._pool, ctx.run, fn, budget)
         except BaseException:
             self._leave()
