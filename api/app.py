@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from api.deps import Guards, Services
 from api.errors import HTTP_STATUS, RateLimited, Shed, http_status, retry_headers
@@ -35,6 +36,7 @@ from search.engine import Searcher
 log = logging.getLogger(__name__)
 EXPENSIVE = (("GET", "/search"), ("POST", "/ask"), ("POST", "/documents"),
              ("DELETE", "/documents/"))
+GATED = frozenset({("GET", "/search"), ("POST", "/ask")})  # through the read Gate
 
 
 def build_services(settings: Settings) -> Services:
@@ -89,10 +91,25 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         EdgeLimits, body_limit=lambda m, p: _body_limit(settings, m, p),
         rated=route_matcher(EXPENSIVE),
         rates=ClientRates(settings.rate_limit) if settings.rate_limit else None,
+        refusal=_gate_refusal, label=_edge_label,
         on_shed=lambda exc: telemetry.shed.labels(_shed_reason(exc)).inc())
     app.add_middleware(RequestContext, metrics=telemetry)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _edge_label(method: str, path: str) -> str:
+    """The route template of an expensive request (metrics label when the edge answers)."""
+    if method == "DELETE" and path.startswith("/documents/"):
+        return "/documents/{doc_id}"
+    return path if (method, path) in EXPENSIVE else "<unmatched>"
+
+
+def _gate_refusal(scope: Scope) -> Shed | None:
+    guards: Guards | None = getattr(scope["app"].state, "guards", None)
+    if guards is None or (scope["method"], scope["path"]) not in GATED:
+        return None
+    return guards.reads.refusal()
 
 
 def _body_limit(settings: Settings, method: str, path: str) -> tuple[int, str]:

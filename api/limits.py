@@ -30,6 +30,7 @@ from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import Overloaded, RateLimited, Shed, retry_headers
+from api.observe import EDGE_ROUTE
 from index.budget import Budget, Stopped
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,16 @@ class EdgeLimits:
     def __init__(
         self, app: ASGIApp, *, body_limit: Callable[[str, str], tuple[int, str]],
         rated: Callable[[str, str], bool], rates: ClientRates | None,
+        refusal: Callable[[Scope], Shed | None] = lambda _: None,
         on_shed: Callable[[Shed], None] = lambda _: None,
+        label: Callable[[str, str], str] = lambda _, __: "<unmatched>",
     ) -> None:
+        self.label = label  # the metrics label of a request answered here
         self.app = app
         self.body_limit = body_limit
         self.rated = rated
         self.rates = rates
+        self.refusal = refusal  # a full gate refuses before the body is even read
         self.on_shed = on_shed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,11 +91,15 @@ class EdgeLimits:
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]
-        if self.rates is not None and self.rated(method, path):
+        scope[EDGE_ROUTE] = self.label(method, path)
+        if self.rated(method, path):
             client = (scope.get("client") or ("unknown", 0))[0]
             try:
-                self.rates.hit(client)
-            except RateLimited as exc:
+                if self.rates is not None:
+                    self.rates.hit(client)
+                if (refused := self.refusal(scope)) is not None:
+                    raise refused
+            except Shed as exc:
                 self.on_shed(exc)
                 await _json(send, exc.status, str(exc), retry_headers(exc))
                 return
@@ -182,10 +191,16 @@ class Gate:
         fut.add_done_callback(lambda _: self._leave())
         return await watch(request, fut, budget)
 
-    async def _enter(self, wait: float) -> None:
+    def refusal(self) -> Overloaded | None:
+        """The 503 for a request arriving now, when every slot and queue place is taken."""
         if self._free.locked() and self.waiting >= self.queue:
-            raise Overloaded(f"busy: {self.busy} requests computing and {self.waiting} "
-                             "waiting; try again shortly", retry_after=max(self.wait, 1.0))
+            return Overloaded(f"busy: {self.busy} requests computing and {self.waiting} "
+                              "waiting; try again shortly", retry_after=max(self.wait, 1.0))
+        return None
+
+    async def _enter(self, wait: float) -> None:
+        if (refused := self.refusal()) is not None:
+            raise refused
         self.waiting += 1
         try:
             async with asyncio.timeout(wait):

@@ -26,6 +26,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
+EDGE_ROUTE = "telusur.edge_route"  # scope key: the route a request answered at the edge was for
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 access_log = logging.getLogger("telusur.access")
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def route_label(scope: Scope) -> str:
         return str(route)
     if "endpoint" in scope and scope.get("root_path"):
         return str(scope["root_path"])
-    return "<unmatched>"
+    return str(scope.get(EDGE_ROUTE, "<unmatched>"))  # answered before routing, or 404
 
 
 class RequestContext:

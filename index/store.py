@@ -86,6 +86,7 @@ class IndexStore:
 
     def __init__(self, index_dir: str | Path) -> None:
         self.dir = Path(index_dir).expanduser()
+        self._recovered: str | None = None
 
     # ---- reading -------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -121,8 +122,11 @@ class IndexStore:
                 self.read_manifest(gen)
             except IndexStoreError:
                 continue
-            log.warning("%s: %s is missing; using the newest complete generation %s",
-                        self.dir, CURRENT, gen)
+            if self._recovered != gen:  # said once, not on every query
+                log.warning("%s: %s is missing; using the newest complete generation %s "
+                            "(the next write names it in %s again)", self.dir, CURRENT, gen,
+                            CURRENT)
+                self._recovered = gen
             return gen
         return None
 
