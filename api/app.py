@@ -22,7 +22,7 @@ from starlette.types import Scope
 from api.deps import Guards, Services
 from api.errors import HTTP_STATUS, RateLimited, Shed, http_status, retry_headers
 from api.headers import SecurityHeaders
-from api.limits import ClientRates, EdgeLimits, Gate, WriteLane, route_matcher
+from api.limits import ClientRates, EdgeLimits, route_matcher
 from api.observe import Metrics, RequestContext
 from api.routes import admin, ask, docs, documents, health, metrics, pages, search
 from api.routes.pages import STATIC
@@ -32,6 +32,7 @@ from index.encoders import load_encoder
 from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
+from search.query import Query
 
 log = logging.getLogger(__name__)
 EXPENSIVE = (("GET", "/search"), ("POST", "/ask"), ("POST", "/documents"),
@@ -59,10 +60,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             log.warning("writes are enabled (TELUSUR_ADMIN_TOKEN) but the index at %s is "
                         "read-only: %s; write requests will answer 503",
                         s.searcher.store.dir, problem)
-        guards = Guards(
-            reads=Gate(slots=settings.max_inflight, queue=settings.max_queue,
-                       wait=settings.queue_wait),
-            writes=WriteLane(wait=settings.write_wait))
+        if s.searcher.context.data.n_passages:  # lazy loads and caches filled before traffic
+            s.answerer.ask(s.searcher, Query.parse("Siapa kepala otorita?", k=1))
+        guards = Guards.of(settings)
         app.state.services, app.state.guards = s, guards
         yield
         guards.reads.close()

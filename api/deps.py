@@ -25,10 +25,16 @@ class Services:
 
 @dataclass
 class Guards:
-    """Load shedding made in the lifespan (their locks belong to the server's event loop)."""
+    """Load shedding, made in the lifespan (or on first use where no lifespan runs)."""
 
     reads: Gate
     writes: WriteLane
+
+    @classmethod
+    def of(cls, settings: Settings) -> Guards:
+        return cls(reads=Gate(slots=settings.max_inflight, queue=settings.max_queue,
+                              wait=settings.queue_wait),
+                   writes=WriteLane(wait=settings.write_wait))
 
 
 def get_services(request: Request) -> Services:
@@ -50,7 +56,10 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_guards(request: Request) -> Guards:
-    guards: Guards = request.app.state.guards
+    state = request.app.state
+    if getattr(state, "guards", None) is None:
+        state.guards = Guards.of(state.settings)
+    guards: Guards = state.guards
     return guards
 
 

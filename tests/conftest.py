@@ -19,6 +19,10 @@ from search.answer.ask import Answerer
 from search.engine import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
+# Settings for tests of what the API answers rather than how it sheds load (that is
+# tests/test_operations.py and tests/test_abuse.py): no per-client rate (the suite sends
+# hundreds of requests from one client) and room for a slow first query on a busy machine.
+UNHURRIED: dict[str, object] = {"rate_limit": "", "request_budget": 60.0, "queue_wait": 60.0}
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
@@ -53,9 +57,7 @@ def client(seed_index_dir: Path, searcher: Searcher, answerer: Answerer) -> Iter
     from api.deps import Services
     from api.settings import Settings
 
-    # No per-client rate here: the suite sends hundreds of requests from one client
-    # (tests/test_operations.py checks the rate limit itself).
-    app = create_app(Settings(index_dir=seed_index_dir, rate_limit=""),
+    app = create_app(Settings(index_dir=seed_index_dir, **UNHURRIED),  # type: ignore[arg-type]
                      services=Services(searcher=searcher, answerer=answerer))
     with TestClient(app) as c:
         yield c

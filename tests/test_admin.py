@@ -13,7 +13,7 @@ from api.cli import main as cli_main
 from index.encoders import Encoder
 from index.store import IndexStore
 from search.engine import Searcher
-from tests.conftest import search, services
+from tests.conftest import UNHURRIED, search, services
 
 TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,7 +39,7 @@ def _client(index_dir: Path, encoder: Encoder, token: str | None = TOKEN, **sett
     from api.settings import Settings
 
     app = create_app(
-        Settings(index_dir=index_dir, admin_token=token, **settings),
+        Settings(index_dir=index_dir, admin_token=token, **{**UNHURRIED, **settings}),
         services=services(index_dir, encoder),
     )
     return TestClient(app, raise_server_exceptions=False)

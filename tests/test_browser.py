@@ -32,6 +32,7 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from api.app import create_app  # noqa: E402
 from api.settings import Settings  # noqa: E402
+from tests.conftest import UNHURRIED  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,7 @@ def _free_port() -> int:
 def base_url(seed_index_dir: Path, searcher, answerer) -> Iterator[str]:  # noqa: ANN001
     from api.deps import Services
 
-    app = create_app(Settings(index_dir=seed_index_dir),
+    app = create_app(Settings(index_dir=seed_index_dir, **UNHURRIED),
                      services=Services(searcher=searcher, answerer=answerer))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
