@@ -10,9 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.limits import Gate, WriteLane
+from api.limits import Gate
 from api.observe import Metrics
 from api.settings import Settings
+from api.writer import WriteLane
 from search.answer.ask import Answerer
 from search.engine import Searcher
 
@@ -34,7 +35,8 @@ class Guards:
     def of(cls, settings: Settings) -> Guards:
         return cls(reads=Gate(slots=settings.max_inflight, queue=settings.max_queue,
                               wait=settings.queue_wait),
-                   writes=WriteLane(wait=settings.write_wait))
+                   writes=WriteLane(wait=settings.write_wait, encoder=settings.encoder,
+                                    index_dir=settings.index_dir))
 
 
 def get_services(request: Request) -> Services:

@@ -26,6 +26,10 @@ class CliError(Exception):
     """A user-facing CLI failure: printed as one line, exit status 2."""
 
 
+class TooLarge(Exception):
+    """A request asks for more than one request may (documents in a write): 413."""
+
+
 class Shed(Exception):
     """The server turned a request away before working on it; try again after a pause."""
 
@@ -56,6 +60,7 @@ HTTP_STATUS: dict[type[Exception], int] = {
     Stopped: 503,  # out of its time budget (or its client left: see CLIENT_CLOSED)
     RateLimited: 429,
     Overloaded: 503,
+    TooLarge: 413,
     ConfigError: 500,  # never reaches HTTP: the server refuses to start
 }
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (*HTTP_STATUS, CliError)

@@ -8,9 +8,7 @@
   the gate's own threads with a time ``Budget``; when the budget runs out or the client
   disconnects the request is answered (503) or dropped at once and the thread stops at its
   next checkpoint, keeping its slot until then, so abandoned work never piles up.
-* ``WriteLane``: one write at a time on one low-priority thread (reads go first); a write
-  that cannot start within ``wait`` seconds gets 503, and a write whose client disconnects
-  is stopped before it commits.
+Writes go through ``api.writer.WriteLane`` (one at a time, in a low-priority process).
 """
 
 from __future__ import annotations
@@ -19,11 +17,9 @@ import asyncio
 import contextvars
 import json
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
@@ -36,7 +32,6 @@ from index.budget import Budget, Stopped
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _POLL_S = 0.05  # how often a waiting request looks for a disconnected client
-WRITE_NICE = 10  # the write thread's niceness: the OS runs query threads first
 
 
 class BodyTooLarge(HTTPException):
@@ -215,49 +210,6 @@ class Gate:
     def _leave(self) -> None:
         self.busy -= 1
         self._free.release()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _lower_priority() -> None:
-    try:  # Linux: a thread's niceness is its own (and its OpenMP team's, made from it)
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITE_NICE)
-    except (OSError, AttributeError):  # pragma: no cover - other systems
-        log.debug("could not lower the write thread's priority")
-
-
-class WriteLane:
-    """One write at a time, on one thread of lower priority than the queries."""
-
-    def __init__(self, *, wait: float) -> None:
-        self.wait = wait
-        self.busy = False
-        self._lock = asyncio.Lock()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="telusur-write",
-                                        initializer=_lower_priority)
-
-    async def run(self, request: Request, fn: Callable[[Budget], T]) -> T:
-        try:
-            async with asyncio.timeout(self.wait):
-                await self._lock.acquire()
-        except TimeoutError:
-            raise Overloaded(f"another write is in progress (waited {self.wait:g} s); try "
-                             "again later", retry_after=max(self.wait, 1.0)) from None
-        budget = Budget(None)
-        ctx = contextvars.copy_context()
-        fut = asyncio.get_running_loop().run_in_executor(self._pool, ctx.run, fn, budget)
-        self.busy = True
-        fut.add_done_callback(lambda _: self._done())
-        return await watch(request, fut, budget)
-
-    def _done(self) -> None:
-        self.busy = False
-        self._lock.release()
-
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        """Run ``fn`` on the write thread without a request (warming a new generation)."""
-        return self._pool.submit(contextvars.copy_context().run, fn)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from typing import Any, Protocol
 
 
 class Stopped(RuntimeError):
@@ -20,15 +21,29 @@ class Stopped(RuntimeError):
         super().__init__(message)
         self.timed_out = timed_out
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a write process intact
+        return _stopped, (str(self), self.timed_out)
+
+
+def _stopped(message: str, timed_out: bool) -> Stopped:
+    return Stopped(message, timed_out=timed_out)
+
+
+class Flag(Protocol):
+    def set(self) -> None: ...
+
+    def is_set(self) -> bool: ...
+
 
 class Budget:
-    """``seconds`` of wall-clock time from now (``None``: no deadline), and a cancel flag."""
+    """``seconds`` of wall-clock time from now (``None``: no deadline), and a cancel flag
+    (a ``threading.Event``, or a ``multiprocessing`` one set from another process)."""
 
-    def __init__(self, seconds: float | None = None) -> None:
+    def __init__(self, seconds: float | None = None, *, flag: Flag | None = None) -> None:
         self.seconds = seconds
         self.deadline = math.inf if seconds is None else time.monotonic() + seconds
-        self._cancelled = threading.Event()
-        self._reason = ""
+        self._cancelled: Flag = flag if flag is not None else threading.Event()
+        self._reason = "cancelled"
 
     def cancel(self, reason: str) -> None:
         self._reason = reason

@@ -66,6 +66,13 @@ class IndexBusyError(IndexStoreError):
         super().__init__(message)
         self.retry_after = retry_after
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a write process intact
+        return _busy, (str(self), self.retry_after)
+
+
+def _busy(message: str, retry_after: float) -> IndexBusyError:
+    return IndexBusyError(message, retry_after=retry_after)
+
 
 _NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
 _LOCK_POLL_S = 0.05

@@ -5,10 +5,9 @@ constant time and never logged. Each write switches in a new index generation be
 returns, so every following search sees it. Document rules live in ``index.documents``.
 
 Writes never hold up reads: the body is received on the event loop (bounded by
-``TELUSUR_MAX_UPLOAD_BYTES``), but files are decoded, cleaned and indexed on the write lane's
-low-priority thread (``api.limits.WriteLane``), embedding WRITE_BATCH texts per encoder call
-so waiting queries get the encoder between batches. A write whose client disconnects is
-stopped before it commits; a write that waits too long for another gets 503.
+``TELUSUR_MAX_UPLOAD_BYTES``), and files are decoded, cleaned and indexed in the write
+lane's low-priority process (``api.writer``). A write whose client disconnects is stopped
+before it commits; a write that waits too long for another gets 503.
 """
 
 from __future__ import annotations
@@ -21,27 +20,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import GuardsDep, SearcherDep, SettingsDep
 from api.routes.documents import not_found
 from api.schemas import DocumentIn, WriteOut
 from api.settings import Settings
-from index.budget import Budget, checkpoint
-from index.builder import BuildReport, apply_changes
-from index.documents import InputError
-from index.readers import (
-    TEXT_SUFFIXES,
-    document_from_text,
-    documents_from_jsonl,
-    read_text_bytes,
-)
-from index.records import Document
+from api.writer import WriteJob
+from index.builder import BuildReport
 from search.engine import Searcher
 
 router = APIRouter()
-# Texts per encoder call in an HTTP write: a query waits for at most one such batch. Write
-# throughput does not suffer (150 FacQA documents: 10.3 passages/s at batch 8, 9.6 at 32).
-WRITE_BATCH = 8
 
 
 def require_admin(
@@ -73,16 +62,6 @@ def _write_out(report: BuildReport) -> WriteOut:
     )
 
 
-def _doc_from_json(body: DocumentIn) -> Document:
-    text = body.text if isinstance(body.text, str) else ""
-    doc_id = body.id or "doc-" + hashlib.sha256(
-        text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return document_from_text(
-        doc_id=doc_id, raw=body.text, title=body.title, source=body.source, url=body.url,
-        published=body.published,
-    )
-
-
 async def _received_files(request: Request, settings: Settings) -> list[tuple[str, bytes]]:
     """(label, bytes) of each uploaded file; the body cap already bounds their total."""
     limit = settings.max_upload_docs
@@ -102,42 +81,8 @@ async def _received_files(request: Request, settings: Settings) -> list[tuple[st
     return out
 
 
-def parse_files(files: list[tuple[str, bytes]], *, max_docs: int,
-                budget: Budget | None = None) -> list[Document]:
-    """Documents of uploaded files (on the write thread: cleaning and language detection
-    cost milliseconds a file); the first bad file answers 422 naming it."""
-    docs: list[Document] = []
-    for name, data in files:
-        checkpoint(budget, f"reading {name}")
-        suffix = PurePath(name).suffix.lower()
-        if suffix not in TEXT_SUFFIXES | {".jsonl"}:
-            raise InputError(f"{name}: unsupported file type (use .txt, .md or .jsonl)")
-        try:
-            text = read_text_bytes(name, data)
-            if suffix == ".jsonl":
-                new = list(documents_from_jsonl(name, text))
-            else:
-                new = [document_from_text(doc_id=PurePath(name).stem, raw=text)]
-        except InputError as exc:
-            raise InputError(str(exc) if str(exc).startswith(name) else f"{name}: {exc}"
-                             ) from None
-        except RecursionError:
-            raise InputError(f"{name}: JSON nested too deeply") from None
-        if not new:
-            raise InputError(f"{name}: no documents in the file")
-        docs.extend(new)
-        if len(docs) > max_docs:
-            raise TooManyDocuments(max_docs)
-    return docs
-
-
-class TooManyDocuments(HTTPException):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"documents: more than {limit} in one write "
-                              "(TELUSUR_MAX_UPLOAD_DOCS); send them in several requests")
-
-
-def _json_document(raw: bytes) -> Document:
+def _json_document(raw: bytes) -> dict[str, object]:
+    """The fields of one JSON document (its rules are checked where it is indexed)."""
     try:
         body = DocumentIn.model_validate(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -147,18 +92,18 @@ def _json_document(raw: bytes) -> Document:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
             for e in exc.errors(include_url=False, include_input=False)
         ]) from None
-    return _doc_from_json(body)
+    text = body.text if isinstance(body.text, str) else ""
+    doc_id = body.id or "doc-" + hashlib.sha256(
+        text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return {"doc_id": doc_id, "raw": body.text, "title": body.title, "source": body.source,
+            "url": body.url, "published": body.published}
 
 
-def _write(
-    searcher: Searcher, budget: Budget, *, upserts: list[Document] | None = None,
-    removals: list[str] | None = None, lock_timeout: float,
-) -> BuildReport:
-    report = apply_changes(searcher.store, encoder=searcher.encoder, upserts=upserts or (),
-                           removals=removals or (), progress=False, batch_size=WRITE_BATCH,
-                           budget=budget, lock_timeout=lock_timeout)
-    searcher.context  # noqa: B018 - open the new generation here, not in a query
-    return report
+async def _write(request: Request, searcher: Searcher, guards: GuardsDep, job: WriteJob,
+                 ) -> WriteOut:
+    report = await guards.writes.run(request, job)
+    await run_in_threadpool(lambda: searcher.context)  # open the new generation now
+    return _write_out(report)
 
 
 @router.post(
@@ -177,21 +122,12 @@ async def add_documents(
     request: Request, _: AdminDep, settings: SettingsDep, searcher: SearcherDep,
     guards: GuardsDep,
 ) -> WriteOut:
-    ctype = request.headers.get("content-type", "")
-    if ctype.startswith("multipart/form-data"):
-        files = await _received_files(request, settings)
-
-        def work(budget: Budget) -> BuildReport:
-            docs = parse_files(files, max_docs=settings.max_upload_docs, budget=budget)
-            return _write(searcher, budget, upserts=docs,
-                          lock_timeout=settings.write_wait)
+    job = WriteJob(max_docs=settings.max_upload_docs, lock_timeout=settings.write_wait)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        job.files = await _received_files(request, settings)
     else:
-        raw = await request.body()
-
-        def work(budget: Budget) -> BuildReport:
-            return _write(searcher, budget, upserts=[_json_document(raw)],
-                          lock_timeout=settings.write_wait)
-    return _write_out(await guards.writes.run(request, work))
+        job.documents = [_json_document(await request.body())]
+    return await _write(request, searcher, guards, job)
 
 
 @router.delete(
@@ -202,12 +138,11 @@ async def delete_document(
     request: Request, doc_id: str, _: AdminDep, searcher: SearcherDep, guards: GuardsDep,
     settings: SettingsDep,
 ) -> WriteOut:
-    def work(budget: Budget) -> BuildReport:
-        if doc_id not in searcher.context.data.doc_rows:
-            raise not_found(doc_id)
-        return _write(searcher, budget, removals=[doc_id], lock_timeout=settings.write_wait)
-
-    report = await guards.writes.run(request, work)
-    if not report.removed:
+    data = (await run_in_threadpool(lambda: searcher.context)).data
+    if doc_id not in data.doc_rows:
         raise not_found(doc_id)
-    return _write_out(report)
+    out = await _write(request, searcher, guards,
+                       WriteJob(removals=[doc_id], lock_timeout=settings.write_wait))
+    if not out.removed:
+        raise not_found(doc_id)
+    return out
