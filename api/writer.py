@@ -149,7 +149,16 @@ class WriteLane:
             self.busy = False
             self._lock.release()
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._cancel.set()
-            self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the write process: a running write stops at its next checkpoint (nothing
+        committed); one that does not within ``timeout`` is terminated (still atomic)."""
+        if self._pool is None:
+            return
+        self._cancel.set()
+        processes = list(getattr(self._pool, "_processes", {}).values())  # no public handle
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.join(timeout)
+            if proc.is_alive():
+                proc.terminate()
+        self._pool = None
