@@ -8,6 +8,7 @@
   the gate's own threads with a time ``Budget``; when the budget runs out or the client
   disconnects the request is answered (503) or dropped at once and the thread stops at its
   next checkpoint, keeping its slot until then, so abandoned work never piles up.
+
 Writes go through ``api.writer.WriteLane`` (one at a time, in a low-priority process).
 """
 

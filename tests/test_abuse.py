@@ -37,3 +37,36 @@ def test_searches_go_on_during_an_upload(seed_index_dir: Path) -> None:
     assert result["upload_status"] == 200 and result["added"] == 40
     assert set(result["search_statuses"]) == {"200"}, result["search_statuses"]
     assert result["search_during_upload_ms"]["n"] >= 2  # answered while the write ran
+
+
+def test_a_write_whose_client_leaves_is_stopped_uncommitted(
+    seed_index_dir: Path, tmp_path: Path,
+) -> None:
+    import shutil
+    import time
+
+    import httpx
+
+    from eval.bench_abuse import TOKEN, _files, _gauge
+
+    d = tmp_path / "index"
+    shutil.copytree(seed_index_dir, d)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with serve(d, env={"TELUSUR_ADMIN_TOKEN": TOKEN}) as srv:
+        before = httpx.get(srv["url"] + "/health").json()
+        with pytest.raises(httpx.TimeoutException):  # the client gives up and disconnects
+            httpx.post(srv["url"] + "/documents", files=_files(300), headers=auth, timeout=2)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            metrics = httpx.get(srv["url"] + "/metrics").text
+            if _gauge(metrics, "telusur_write_in_progress") == 0:
+                break
+            time.sleep(0.2)
+        assert _gauge(metrics, "telusur_write_in_progress") == 0, "the write went on"
+        assert 'telusur_shed_total{reason="client_gone"} 1.0' in metrics
+        after = httpx.get(srv["url"] + "/health").json()
+        assert after["generation"] == before["generation"]  # nothing committed
+        assert after["documents"] == before["documents"]
+        r = httpx.post(srv["url"] + "/documents", headers=auth, timeout=120,
+                       json={"id": "next", "text": "Banjir melanda Samarinda pekan ini."})
+        assert r.status_code == 200 and r.json()["added"] == ["next"]  # the lane is free
