@@ -1,4 +1,10 @@
-"""The HTTP API and the web page: the app, its lifespan and its error handling."""
+"""The HTTP API and the web page: the app, its lifespan, its middleware and error handling.
+
+Every request passes, outermost first: ``SecurityHeaders`` (CSP and friends on every
+response), ``RequestContext`` (request id, access log, metrics, last-resort 500),
+``EdgeLimits`` (body caps, per-client rates), then the routes; /search and /ask run through
+the read ``Gate``, writes through the ``WriteLane`` (``api.limits``).
+"""
 
 from __future__ import annotations
 
@@ -10,18 +16,28 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
-from api.deps import Services
-from api.errors import HTTP_STATUS, http_status
-from api.routes import admin, ask, documents, health, pages, search
+from api.deps import Guards, Services
+from api.errors import HTTP_STATUS, RateLimited, Shed, http_status, retry_headers
+from api.headers import SecurityHeaders
+from api.limits import ClientRates, EdgeLimits, route_matcher
+from api.observe import Metrics, RequestContext
+from api.routes import admin, ask, docs, documents, health, metrics, pages, search
 from api.routes.pages import STATIC
 from api.settings import Settings
+from index.budget import Stopped
 from index.encoders import load_encoder
 from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
+from search.query import Query
 
 log = logging.getLogger(__name__)
+EXPENSIVE = (("GET", "/search"), ("POST", "/ask"), ("POST", "/documents"),
+             ("DELETE", "/documents/"))
+GATED = frozenset({("GET", "/search"), ("POST", "/ask")})  # through the read Gate
 
 
 def build_services(settings: Settings) -> Services:
@@ -40,8 +56,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = services or build_services(settings)
         s.searcher.context  # noqa: B018 - open the index now: a broken index fails at start
-        app.state.services = s
+        if settings.admin_token and (problem := s.searcher.store.write_problem()):
+            log.warning("writes are enabled (TELUSUR_ADMIN_TOKEN) but the index at %s is "
+                        "read-only: %s; write requests will answer 503",
+                        s.searcher.store.dir, problem)
+        if s.searcher.context.data.n_passages:  # lazy loads and caches filled before traffic
+            s.answerer.ask(s.searcher, Query.parse("Siapa kepala otorita?", k=1))
+        guards = Guards.of(settings)
+        app.state.services, app.state.guards = s, guards
         yield
+        guards.reads.close()
+        guards.writes.close()
 
     app = FastAPI(
         title="Telusur",
@@ -51,33 +76,111 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         ),
         version="0.2.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
-    _install_error_handlers(app)
-    for module in (pages, search, ask, documents, admin, health):
+    app.state.metrics = telemetry = Metrics()
+    telemetry.gauges(lambda: _gauges(app))
+    _install_error_handlers(app, telemetry)
+    for module in (pages, search, ask, documents, admin, health, docs, metrics):
         app.include_router(module.router)
+    app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.assets_dir()), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(
+        EdgeLimits, body_limit=lambda m, p: _body_limit(settings, m, p),
+        rated=route_matcher(EXPENSIVE),
+        rates=ClientRates(settings.rate_limit) if settings.rate_limit else None,
+        refusal=_gate_refusal, label=_edge_label,
+        on_shed=lambda exc: telemetry.shed.labels(_shed_reason(exc)).inc())
+    app.add_middleware(RequestContext, metrics=telemetry)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _edge_label(method: str, path: str) -> str:
+    """The route template of an expensive request (metrics label when the edge answers)."""
+    if method == "DELETE" and path.startswith("/documents/"):
+        return "/documents/{doc_id}"
+    return path if (method, path) in EXPENSIVE else "<unmatched>"
+
+
+def _gate_refusal(scope: Scope) -> Shed | None:
+    guards: Guards | None = getattr(scope["app"].state, "guards", None)
+    if guards is None or (scope["method"], scope["path"]) not in GATED:
+        return None
+    return guards.reads.refusal()
+
+
+def _body_limit(settings: Settings, method: str, path: str) -> tuple[int, str]:
+    if method == "POST" and path == "/documents":
+        return settings.max_upload_bytes, "an upload (TELUSUR_MAX_UPLOAD_BYTES)"
+    return settings.max_body_bytes, "this route (TELUSUR_MAX_BODY_BYTES)"
+
+
+def _gauges(app: FastAPI) -> dict[str, float]:
+    """Values read when /metrics is scraped: the served index and the load on it."""
+    out: dict[str, float] = {}
+    services: Services | None = getattr(app.state, "services", None)
+    ctx = services.searcher.loaded if services else None
+    if ctx is not None:
+        out["index_documents"] = ctx.data.n_documents
+        out["index_passages"] = ctx.data.n_passages
+        out["index_generation"] = int(ctx.generation.rsplit("-", 1)[-1])
+        out["index_segments"] = len(ctx.data.segments)
+    guards: Guards | None = getattr(app.state, "guards", None)
+    if guards is not None:
+        out["search_slots_busy"] = guards.reads.busy
+        out["search_queue_waiting"] = guards.reads.waiting
+        out["write_in_progress"] = float(guards.writes.busy)
+    answers = {s.labels["outcome"]: s.value for m in app.state.metrics.answers.collect()
+               for s in m.samples if s.name.endswith("_total")}
+    total = sum(answers.values())
+    if total:
+        out["answer_abstention_ratio"] = answers.get("withheld", 0.0) / total
+    return out
+
+
+def _shed_reason(exc: Exception) -> str:
+    if isinstance(exc, RateLimited):
+        return "rate_limited"
+    if isinstance(exc, Stopped):
+        return "out_of_time" if exc.timed_out else "client_gone"
+    return "overloaded"
+
+
+def _safe(value: object) -> object:
+    """Text that JSON can carry as UTF-8 (a lone surrogate from a JSON escape cannot be)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list | tuple):
+        return [_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {_safe(k): _safe(v) for k, v in value.items()}
+    return value
+
+
+def _install_error_handlers(app: FastAPI, telemetry: Metrics) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=http_status(exc), content={"detail": str(exc)})
+        if isinstance(exc, Shed | Stopped):
+            telemetry.shed.labels(_shed_reason(exc)).inc()
+        return JSONResponse(status_code=http_status(exc), content={"detail": _safe(str(exc))},
+                            headers=retry_headers(exc))
 
     for cls in HTTP_STATUS:
         app.add_exception_handler(cls, domain_error)
 
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        # Last resort only: every known failure has its own status above.
-        log.error("unexpected error on %s %s: %s", request.method, request.url.path,
-                  type(exc).__name__, exc_info=exc)
-        return JSONResponse(status_code=500, content={"detail": "internal error; see the log"})
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": _safe(exc.detail)},
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The input is left out: it may not even serialise (a lone surrogate).
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            {"loc": _safe(list(e.get("loc", ()))), "msg": _safe(e.get("msg", "")),
+             "type": e.get("type", "")}
             for e in exc.errors()
         ]
         return JSONResponse(status_code=422, content={"detail": errors})

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
 from api.errors import DOMAIN_ERRORS, EXIT_USAGE, CliError
-from api.settings import DEFAULT_INDEX_DIR, Settings
+from api.settings import DEFAULT_INDEX_DIR, LOG_FORMATS, Settings
+from index.documents import for_terminal as shown
 
 COMMAND_GROUP = "telusur.commands"
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     for path, reason in report.skipped:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
-    print(f"{settings.index_dir}: {report.summary()}")
+        print(shown(f"skipped {path}: {reason}"), file=sys.stderr)
+    print(shown(f"{settings.index_dir}: {report.summary()}"))
     return 0
 
 
@@ -63,8 +64,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
         store, encoder=load_encoder(settings.encoder), removals=args.doc_ids, progress=False
     )
     for doc_id in report.missing:
-        print(f"not in the index: {doc_id}", file=sys.stderr)
-    print(f"{settings.index_dir}: {report.summary()}")
+        print(shown(f"not in the index: {doc_id}"), file=sys.stderr)
+    print(shown(f"{settings.index_dir}: {report.summary()}"))
     return 0 if not report.missing else 1
 
 
@@ -97,10 +98,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             row["citation"] = c
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
-    shown = (f"results {query.offset + 1}-{query.offset + len(res.hits)} of {res.total}"
+    window = (f"results {query.offset + 1}-{query.offset + len(res.hits)} of {res.total}"
              if res.hits else f"0 of {res.total}")
     print(f"query language: {res.query_lang}   mode: {query.mode}   sort: {query.sort}   "
-          f"{shown}   {res.took_ms:.1f} ms")
+          f"{window}   {res.took_ms:.1f} ms")
     if not res.hits:
         print(f"no results: {res.empty_reason}")
     else:
@@ -111,13 +112,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     for i, h in enumerate(res.hits):
         d = h.document
         meta = " · ".join(x for x in (d.source, d.published, h.passage.lang) if x)
-        print(f"\n{h.rank}. [{h.score:.3f}] {d.title or d.id}" + (f"  ({meta})" if meta else ""))
+        print(shown(f"\n{h.rank}. [{h.score:.3f}] {d.title or d.id}"
+                           + (f"  ({meta})" if meta else "")))
         page = f" page {h.passage.page}" if h.passage.page else ""
-        print(f"   {d.id} chars {h.passage.char_start}-{h.passage.char_end}{page}")
-        print(textwrap.indent(textwrap.fill(h.passage.text, 96), "   "))
+        print(shown(f"   {d.id} chars {h.passage.char_start}-{h.passage.char_end}{page}"))
+        print(shown(textwrap.indent(textwrap.fill(h.passage.text, 96), "   ")))
         if cites:
-            print(textwrap.fill(cites[i], 96, initial_indent="   cite: ",
-                                subsequent_indent=" " * 9))
+            print(shown(textwrap.fill(cites[i], 96, initial_indent="   cite: ",
+                                             subsequent_indent=" " * 9)))
     return 0
 
 
@@ -138,15 +140,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"\nNo answer: {result.no_answer_reason}")
     else:
         hs, he = a.highlight
-        print("\n“" + a.text[:hs] + "**" + a.text[hs:he] + "**" + a.text[he:] + "”")
+        print(shown("\n“" + a.text[:hs] + "**" + a.text[hs:he] + "**" + a.text[he:] + "”"))
         d = a.document
         cite = ", ".join(x for x in (d.title, d.source, d.published) if x)
-        print(f"— {cite} [{d.id}, chars {a.char_start}-{a.char_end}]")
+        print(shown(f"— {cite} [{d.id}, chars {a.char_start}-{a.char_end}]"))
     if result.hits:
         print("\nPassages:")
     for h in result.hits:
-        print(f"{h.rank}. [{h.score:.3f}] {h.document.title or h.document.id}")
-        print(textwrap.indent(textwrap.fill(h.passage.text, 96), "   "))
+        print(shown(f"{h.rank}. [{h.score:.3f}] {h.document.title or h.document.id}"))
+        print(shown(textwrap.indent(textwrap.fill(h.passage.text, 96), "   ")))
     return 0
 
 
@@ -169,9 +171,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.observe import configure_logging
     from index.store import IndexStore
 
-    settings = Settings.from_args(args)
+    settings = Settings.from_args(args)  # a bad setting (token, limit) stops here
+    configure_logging(fmt=settings.log_format, level=args.log_level)
     if args.corpus:
         from index.builder import index_paths
         from index.encoders import load_encoder
@@ -179,13 +183,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         report = index_paths(
             IndexStore(settings.index_dir), args.corpus, encoder=load_encoder(settings.encoder)
         )
-        print(f"{settings.index_dir}: {report.summary()}", file=sys.stderr)
-    else:
-        IndexStore(settings.index_dir).read_manifest()  # fail now, with the fix, not in a worker
-    app = create_app(settings)
+        print(shown(f"{settings.index_dir}: {report.summary()}"), file=sys.stderr)
+    # Open the index and the models now: a missing or damaged index is one line and exit 2
+    # here, not a traceback from the server's startup.
+    services = _services(settings)
+    services.searcher.context  # noqa: B018
+    app = create_app(settings, services=services)
     print(f"Telusur on http://{args.host}:{args.port}/  (index: {settings.index_dir})",
           file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, log_config=None,
+                access_log=False)
     return 0
 
 
@@ -274,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--corpus", nargs="+", help="index these paths first (incremental)")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--log-format", choices=LOG_FORMATS,
+                   help="log lines as JSON objects (default, $TELUSUR_LOG_FORMAT) or text")
     add_common(p)
     p.set_defaults(func=cmd_serve)
 
@@ -294,13 +303,17 @@ def plugins() -> list[Callable[..., None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Idle OpenMP threads sleep instead of spinning. Read when the encoder's OpenMP runtime
+    # loads (after this); measured on this shared 2-core machine under load: an 18-token
+    # query took 6.0 s with spinning threads and 0.09 s with sleeping ones.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     logging.basicConfig(level=os.environ.get("TELUSUR_LOG", "WARNING"),
                         format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except DOMAIN_ERRORS + (ValueError,) as exc:
-        print(f"telusur: error: {exc}", file=sys.stderr)
+        print(shown(f"telusur: error: {exc}").replace("\n", " "), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -10,7 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.limits import Gate
+from api.observe import Metrics
 from api.settings import Settings
+from api.writer import WriteLane
 from search.answer.ask import Answerer
 from search.engine import Searcher
 
@@ -19,6 +22,21 @@ from search.engine import Searcher
 class Services:
     searcher: Searcher
     answerer: Answerer
+
+
+@dataclass
+class Guards:
+    """Load shedding, made in the lifespan (or on first use where no lifespan runs)."""
+
+    reads: Gate
+    writes: WriteLane
+
+    @classmethod
+    def of(cls, settings: Settings) -> Guards:
+        return cls(reads=Gate(slots=settings.max_inflight, queue=settings.max_queue,
+                              wait=settings.queue_wait),
+                   writes=WriteLane(wait=settings.write_wait, encoder=settings.encoder,
+                                    index_dir=settings.index_dir))
 
 
 def get_services(request: Request) -> Services:
@@ -39,6 +57,21 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_guards(request: Request) -> Guards:
+    state = request.app.state
+    if getattr(state, "guards", None) is None:
+        state.guards = Guards.of(state.settings)
+    guards: Guards = state.guards
+    return guards
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+GuardsDep = Annotated[Guards, Depends(get_guards)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 SECTIONS = ("latency", "throughput", "indexing", "scale", "memory", "startup", "write",
-            "filters")
+            "filters", "abuse", "upload")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,6 +31,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default 1000000; 100000 with --quick)")
     p.add_argument("--index-docs", type=int, default=None,
                    help="FacQA documents to index (default 400; 100 with --quick)")
+    p.add_argument("--abuse-clients", type=int, default=None,
+                   help="concurrent max-cost /ask clients (default 200; 40 with --quick)")
+    p.add_argument("--upload-files", type=int, default=None,
+                   help="files in the upload section's one request (default 1000; 100 with "
+                        "--quick)")
     p.add_argument("--write-passages", type=int, default=None,
                    help="size of the index one document is added to (default 100000; "
                         "20000 with --quick)")
@@ -67,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     result.setdefault("runs", {})
 
     needs_server = {"latency", "memory", "startup"} & set(sections)
-    if needs_server or "throughput" in sections:
+    if needs_server or {"throughput", "abuse", "upload"} & set(sections):
         with tempfile.TemporaryDirectory() as d:
             from eval.bench_common import build_seed_index
 
@@ -89,6 +94,16 @@ def run(args: argparse.Namespace) -> int:
 
                 result["throughput"] = run_throughput(index_dir, quick=quick, log=_log)
                 plot_throughput(result["throughput"], out / "throughput.png")
+            if "abuse" in sections:
+                from eval.bench_abuse import run_abuse
+
+                result["abuse"] = run_abuse(
+                    index_dir, clients=args.abuse_clients or (40 if quick else 200), log=_log)
+            if "upload" in sections:  # last: it adds documents to the index
+                from eval.bench_abuse import run_upload
+
+                result["upload"] = run_upload(
+                    index_dir, files=args.upload_files or (100 if quick else 1000), log=_log)
     if "indexing" in sections:
         from eval.bench_indexing import run_indexing
 
@@ -176,9 +191,9 @@ def render_markdown(r: dict) -> str:  # noqa: C901 - one linear report
               f"Target: {w['target']} — {_ok(w['met'])}; {w['segments_after']} segments after.",
               ""]
     if r.get("filters"):
-        from eval.bench_filters import render
+        from eval.bench_filters import render as render_filters
 
-        L += render(r["filters"])
+        L += render_filters(r["filters"])
     th = r.get("throughput")
     if th:
         L += ["## 2. Throughput (HTTP /search, closed loop)", "",
@@ -266,5 +281,8 @@ def render_markdown(r: dict) -> str:  # noqa: C901 - one linear report
         L += ["## 6. Server start", "",
               f"{st['what']}: {st['seconds']} s, max {st['max_s']} s "
               f"(target ≤ {st['target_s']} s: {_ok(st['met'])}).", ""]
+    from eval.bench_abuse import render as render_abuse
+
+    L += render_abuse(r)
     L += ["Command: `telusur bench` (sections and flags per run are in bench.json `runs`).", ""]
     return "\n".join(L)

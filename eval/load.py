@@ -69,7 +69,9 @@ def start_server(index_dir: Path, token: str, *, timeout: float = 180) -> tuple[
     subprocess.Popen, str
 ]:
     port = _free_port()
-    env = {**os.environ, "TELUSUR_ADMIN_TOKEN": token}
+    from eval.bench_common import CAPACITY_ENV
+
+    env = {**os.environ, **CAPACITY_ENV, "TELUSUR_ADMIN_TOKEN": token}
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--index-dir", str(index_dir), "--log-level", "warning"],

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from index.budget import Budget, checkpoint
 from index.chunking import ChunkerConfig, chunk_spans, sentence_spans
 from index.encoders import Encoder
 from index.files import load_array
@@ -81,9 +82,10 @@ def chunk_document(doc: Document, config: ChunkerConfig) -> list[Passage]:
 
 def embed_documents(
     docs: Sequence[Document], *, encoder: Encoder, chunker: ChunkerConfig, batch_size: int,
-    progress: bool, vector_kind: str = "auto",
+    progress: bool, vector_kind: str = "auto", budget: Budget | None = None,
 ) -> SegmentParts:
-    """Chunk and embed documents (passages and sentences) into a new segment's parts."""
+    """Chunk and embed documents (passages and sentences) into a new segment's parts; with a
+    ``budget``, stops between batches once it is spent or cancelled."""
     passages: list[tuple[int, int, int]] = []
     sentences: list[tuple[int, int, int]] = []
     texts: list[str] = []
@@ -101,6 +103,7 @@ def embed_documents(
         dynamic_ncols=True,
     ) as bar:
         for i in range(0, len(texts), batch_size):
+            checkpoint(budget, "embedding the next batch")
             batch = texts[i:i + batch_size]
             vectors[i:i + len(batch)] = encoder.encode_passages(batch, batch_size=batch_size)
             bar.update(len(batch))
@@ -183,14 +186,16 @@ def apply_changes(
     store: IndexStore, *, encoder: Encoder, upserts: Iterable[Document] = (),
     removals: Iterable[str] = (), rebuild: bool = False,
     chunker: ChunkerConfig | None = None, batch_size: int = 32, progress: bool = True,
-    vector_kind: str = "auto",
+    vector_kind: str = "auto", budget: Budget | None = None, lock_timeout: float | None = None,
 ) -> BuildReport:
     """Add, replace and delete documents, then switch in a new generation atomically.
 
     Same content -> no change; same id with new content -> replaced; a changed chunker
-    configuration re-chunks (and re-embeds) every document.
+    configuration re-chunks (and re-embeds) every document. A write stopped by its
+    ``budget`` (``index.budget.Stopped``) commits nothing: the index stays as it was. Another
+    writer is waited for ``lock_timeout`` seconds at most (``IndexBusyError``).
     """
-    with store.write_lock():
+    with store.write_lock(timeout=lock_timeout):
         manifest = store.read_manifest() if not rebuild and store.exists() else None
         if manifest is not None:
             store.check_encoder(manifest, encoder.id)
@@ -213,9 +218,11 @@ def apply_changes(
             name = next(names)
             new[name] = embed_documents(plan.todo, encoder=encoder, chunker=chunker,
                                         batch_size=batch_size, progress=progress,
-                                        vector_kind=vector_kind)
+                                        vector_kind=vector_kind, budget=budget)
             entries.append(_Entry(name, len(plan.todo), set()))
+        checkpoint(budget, "merging segments")
         entries = _merge(store, entries, new, names, vector_kind)
+        checkpoint(budget, "committing the write")
         report.generation = store.commit(
             segments=[{"name": e.name, "deleted": e.deleted} for e in entries], new=new,
             encoder={"id": encoder.id, "dim": encoder.dim}, chunker=chunker.to_dict(),

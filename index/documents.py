@@ -16,6 +16,10 @@ MAX_META_CHARS = {"title": 1000, "source": 500, "url": 2000, "published": 50, "l
 # article, and they turn into terminal escape sequences when printed (ANSI "\x1b[31m").
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+# Controls plus the characters that reorder what follows them on screen (bidi overrides and
+# isolates, direction marks): shown escaped wherever stored text is printed to a terminal.
+_UNSAFE_ON_SCREEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                               r"\u2066-\u2069]")
 
 
 class InputError(ValueError):
@@ -34,6 +38,12 @@ def encodable(value: str) -> bool:
 def strip_controls(text: str) -> str:
     """``text`` without ANSI escape sequences and control characters (tab and newlines kept)."""
     return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def for_terminal(text: str) -> str:
+    """``text`` safe to print: controls and reordering characters become visible escapes
+    (``\\x1b``, ``\\u202e``), so stored or user text can never drive the terminal."""
+    return _UNSAFE_ON_SCREEN.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def check_id(doc_id: str) -> str:

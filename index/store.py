@@ -22,6 +22,7 @@ crash at any point leaves CURRENT naming a complete generation.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import itertools
 import json
@@ -54,6 +55,29 @@ class IndexStoreError(RuntimeError):
     """The index directory is missing, damaged, foreign or from another encoder."""
 
 
+class IndexReadOnlyError(IndexStoreError):
+    """The index directory cannot be written (read-only mount, permissions)."""
+
+
+class IndexBusyError(IndexStoreError):
+    """Another writer held the index's lock for longer than this writer would wait."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a write process intact
+        return _busy, (str(self), self.retry_after)
+
+
+def _busy(message: str, retry_after: float) -> IndexBusyError:
+    return IndexBusyError(message, retry_after=retry_after)
+
+
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+_LOCK_POLL_S = 0.05
+
+
 def _repair_hint(index_dir: Path) -> str:
     return f"rebuild it with: telusur index PATH... --rebuild --index-dir {index_dir}"
 
@@ -69,6 +93,7 @@ class IndexStore:
 
     def __init__(self, index_dir: str | Path) -> None:
         self.dir = Path(index_dir).expanduser()
+        self._recovered: str | None = None
 
     # ---- reading -------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -104,8 +129,11 @@ class IndexStore:
                 self.read_manifest(gen)
             except IndexStoreError:
                 continue
-            log.warning("%s: %s is missing; using the newest complete generation %s",
-                        self.dir, CURRENT, gen)
+            if self._recovered != gen:  # said once, not on every query
+                log.warning("%s: %s is missing; using the newest complete generation %s "
+                            "(the next write names it in %s again)", self.dir, CURRENT, gen,
+                            CURRENT)
+                self._recovered = gen
             return gen
         return None
 
@@ -227,14 +255,59 @@ class IndexStore:
                                   + _repair_hint(self.dir)) from None
 
     # ---- writing -------------------------------------------------------------------------
+    def write_problem(self) -> str | None:
+        """Why a write to this index would fail before it starts (``None``: it would not).
+        Probed by creating and removing a file where a write creates files (as root,
+        permission bits say nothing, so they are not asked)."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            for where in (self.dir, self.dir / SEGMENTS):
+                if where.is_dir():
+                    probe = where / f".tmp-probe-{os.getpid()}"
+                    probe.touch()
+                    probe.unlink()
+        except OSError as exc:
+            return f"{exc.strerror or exc} ({exc.filename or self.dir})"
+        return None
+
+    def _read_only(self, problem: str) -> IndexReadOnlyError:
+        return IndexReadOnlyError(
+            f"index at {self.dir} is read-only: {problem}; writes are refused until it is "
+            "writable (reads go on)")
+
     @contextlib.contextmanager
-    def write_lock(self) -> Iterator[None]:
-        """Exclusive lock for one writer at a time (across processes)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with (self.dir / ".lock").open("a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
+    def write_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Exclusive lock for one writer at a time (across processes); waits at most
+        ``timeout`` seconds for another writer (``None``: as long as it takes)."""
+        problem = self.write_problem()
+        if problem is not None:
+            raise self._read_only(problem)
+        try:
+            f = (self.dir / ".lock").open("a")
+        except OSError as exc:
+            raise self._read_only(exc.strerror or str(exc)) from None
+        with f:
+            waited = 0.0
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | (fcntl.LOCK_NB if timeout is not None else 0))
+                    break
+                except BlockingIOError:
+                    if timeout is None or waited >= timeout:
+                        raise IndexBusyError(
+                            f"index at {self.dir} is being written by another writer (waited "
+                            f"{waited:.0f} s for {self.dir / '.lock'}); try again later",
+                            retry_after=max(timeout or 0.0, 1.0)) from None
+                    time.sleep(_LOCK_POLL_S)
+                    waited += _LOCK_POLL_S
             try:
                 yield
+            except OSError as exc:
+                if exc.errno in _NOT_WRITABLE:
+                    raise self._read_only(exc.strerror or str(exc)) from None
+                raise IndexStoreError(
+                    f"index at {self.dir} could not be written ({exc.strerror or exc}); the "
+                    "current generation is unchanged") from None
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 

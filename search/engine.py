@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.budget import Budget, checkpoint
 from index.encoders import Encoder
 from index.records import Document, Passage
 from index.store import IndexStore
@@ -107,20 +108,32 @@ class Searcher:
         self._load_lock = threading.Lock()
 
     @property
+    def loaded(self) -> SearchContext | None:
+        """The context opened last, without looking for a newer generation (or None)."""
+        return self._ctx
+
+    @property
     def context(self) -> SearchContext:
         """The current generation's context, rebuilt when a writer switched CURRENT (segments
-        already open are reused)."""
+        already open are reused). While another thread opens a new generation, queries go on
+        with the one already open rather than wait (the writer opens it before it answers)."""
         gen = self.store.current_generation()
         ctx = self._ctx
         if ctx is not None and ctx.generation == gen:
             return ctx
-        with self._load_lock:
+        if ctx is None:
+            self._load_lock.acquire()
+        elif not self._load_lock.acquire(blocking=False):
+            return ctx
+        try:
             ctx = self._ctx
             if ctx is None or ctx.generation != self.store.current_generation():
                 data = self.store.load(expected_encoder=self.encoder.id,
                                        previous=ctx.data if ctx else None)
                 ctx = self._ctx = SearchContext(data)
             return ctx
+        finally:
+            self._load_lock.release()
 
     def embed_query(self, text: str) -> np.ndarray:
         vec = self.cache.get(text)
@@ -129,17 +142,20 @@ class Searcher:
             self.cache.put(text, vec)
         return vec
 
-    def search(self, query: Query) -> SearchResult:
+    def search(self, query: Query, budget: Budget | None = None) -> SearchResult:
+        """Ranked passages; with a ``budget``, stops between steps once it is spent."""
         t0 = time.perf_counter()
         ctx = self.context
-        understood = understand(query.text, ctx)
+        understood = understand(query.read_text, ctx)
         question = understood.question
         timings: dict[str, float] = {"understand": (time.perf_counter() - t0) * 1000}
 
+        checkpoint(budget, "encoding the query")
         t = time.perf_counter()
         qvec = self.embed_query(understood.text) if query.mode in ("hybrid", "dense") else None
         timings["encode"] = (time.perf_counter() - t) * 1000
 
+        checkpoint(budget, "retrieval")
         t = time.perf_counter()
         # BM25 is scored in every mode: a passage sharing a term with the query matches it.
         lexical = ctx.data.lexical.scores(question.weights)
@@ -153,6 +169,7 @@ class Searcher:
         )
         timings["retrieve"] = (time.perf_counter() - t) * 1000
 
+        checkpoint(budget, "ranking")
         t = time.perf_counter()
         stop = query.offset + query.k
         if query.sort == "date":

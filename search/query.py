@@ -18,6 +18,11 @@ K_MIN, K_MAX = 1, 50
 DEFAULT_K = 10
 DEFAULT_ASK_K = 5
 MAX_QUERY_CHARS = 2000
+# Search reads a query's first MAX_QUERY_WORDS words (its question parse, BM25 terms and
+# language). Every labelled question we have (eval/data, FacQA train and valid) has at most
+# 38 words, so no real question is cut; a pasted 2,000-character paragraph is, which bounds
+# what one request can cost whatever it sends (the encoder bounds its tokens likewise).
+MAX_QUERY_WORDS = 64
 MAX_FILTER_VALUES = 50
 SORTS = ("relevance", "date")
 DEFAULT_SORT = "relevance"
@@ -59,6 +64,14 @@ class Query:
     filters: Filters = field(default_factory=Filters)
     sort: str = DEFAULT_SORT
     offset: int = 0
+
+    @property
+    def read_text(self) -> str:
+        """What search reads of the query: its first ``MAX_QUERY_WORDS`` words."""
+        for i, m in enumerate(re.finditer(r"\S+", self.text), 1):
+            if i == MAX_QUERY_WORDS:
+                return self.text[:m.end()]
+        return self.text
 
     @classmethod
     def parse(

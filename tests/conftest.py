@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+# As ``telusur`` sets it for itself (api.cli.main): idle OpenMP threads sleep, which keeps a
+# shared 2-core machine usable while the suite runs. Set before the encoder loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from index.builder import index_paths
+import pytest  # noqa: E402
+
+from index.builder import index_paths  # noqa: E402
 from index.encoders import Encoder, load_encoder
 from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
+# Settings for tests of what the API answers rather than how it sheds load (that is
+# tests/test_operations.py and tests/test_abuse.py): no per-client rate (the suite sends
+# hundreds of requests from one client) and room for a slow first query on a busy machine.
+UNHURRIED: dict[str, object] = {"rate_limit": "", "request_budget": 60.0, "queue_wait": 60.0}
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
@@ -48,7 +57,7 @@ def client(seed_index_dir: Path, searcher: Searcher, answerer: Answerer) -> Iter
     from api.deps import Services
     from api.settings import Settings
 
-    app = create_app(Settings(index_dir=seed_index_dir),
+    app = create_app(Settings(index_dir=seed_index_dir, **UNHURRIED),  # type: ignore[arg-type]
                      services=Services(searcher=searcher, answerer=answerer))
     with TestClient(app) as c:
         yield c

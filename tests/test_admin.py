@@ -13,7 +13,7 @@ from api.cli import main as cli_main
 from index.encoders import Encoder
 from index.store import IndexStore
 from search.engine import Searcher
-from tests.conftest import search, services
+from tests.conftest import UNHURRIED, search, services
 
 TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,7 +39,7 @@ def _client(index_dir: Path, encoder: Encoder, token: str | None = TOKEN, **sett
     from api.settings import Settings
 
     app = create_app(
-        Settings(index_dir=index_dir, admin_token=token, **settings),
+        Settings(index_dir=index_dir, admin_token=token, **{**UNHURRIED, **settings}),
         services=services(index_dir, encoder),
     )
     return TestClient(app, raise_server_exceptions=False)
@@ -167,7 +167,7 @@ def test_upload_too_large_is_413(index_copy: Path, encoder: Encoder) -> None:
         big = ("Kalimat berita yang panjang. " * 100).encode()
         r = c.post("/documents", files=[("files", ("big.txt", big, "text/plain"))],
                    headers=AUTH)
-        assert r.status_code == 413 and "big.txt" in r.json()["detail"]
+        assert r.status_code == 413 and "1000-byte" in r.json()["detail"]
         r = c.post("/documents", json={"text": "x" * 2000}, headers=AUTH)
         assert r.status_code == 413
 

@@ -145,11 +145,11 @@ def test_damaged_index_is_503_json_not_500(
 
     from api.app import create_app
     from api.settings import Settings
-    from tests.conftest import services
+    from tests.conftest import UNHURRIED, services
 
     d = tmp_path / "index"
     shutil.copytree(seed_index_dir, d)
-    app = create_app(Settings(index_dir=d), services=services(d, encoder))
+    app = create_app(Settings(index_dir=d, **UNHURRIED), services=services(d, encoder))
     with TestClient(app, raise_server_exceptions=False) as c:
         assert c.get("/search", params={"q": "banjir"}).status_code == 200
         (d / "CURRENT").write_text("garbage\n")

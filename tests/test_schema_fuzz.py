@@ -18,7 +18,7 @@ from api.deps import Services
 from api.settings import Settings
 from index.encoders import Encoder
 from search.engine import Searcher
-from tests.conftest import services
+from tests.conftest import UNHURRIED, services
 
 TOKEN = "fuzz-token"
 FUZZ = settings(
@@ -35,7 +35,7 @@ def _schema(app):  # noqa: ANN001, ANN202
 @pytest.fixture(scope="module")
 def read_only_schema(seed_index_dir: Path, searcher: Searcher, answerer):  # noqa: ANN001, ANN201
     s = Services(searcher=searcher, answerer=answerer)
-    app = create_app(Settings(index_dir=seed_index_dir), services=s)
+    app = create_app(Settings(index_dir=seed_index_dir, **UNHURRIED), services=s)
     app.state.services = s
     return _schema(app)
 
@@ -48,7 +48,8 @@ def writable_schema(  # noqa: ANN201
     shutil.copytree(seed_index_dir, d)
     s = services(d, encoder)
     app = create_app(
-        Settings(index_dir=d, admin_token=TOKEN, max_upload_bytes=64 * 1024), services=s
+        Settings(index_dir=d, admin_token=TOKEN, max_upload_bytes=64 * 1024, **UNHURRIED),
+        services=s
     )
     app.state.services = s
     return _schema(app)

@@ -3,6 +3,11 @@
 Writes are disabled (403) unless ``TELUSUR_ADMIN_TOKEN`` is set. Tokens are compared in
 constant time and never logged. Each write switches in a new index generation before it
 returns, so every following search sees it. Document rules live in ``index.documents``.
+
+Writes never hold up reads: the body is received on the event loop (bounded by
+``TELUSUR_MAX_UPLOAD_BYTES``), and files are decoded, cleaned and indexed in the write
+lane's low-priority process (``api.writer``). A write whose client disconnects is stopped
+before it commits; a write that waits too long for another gets 503.
 """
 
 from __future__ import annotations
@@ -17,18 +22,13 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SearcherDep, SettingsDep
+from api.deps import GuardsDep, SearcherDep, SettingsDep
 from api.routes.documents import not_found
 from api.schemas import DocumentIn, WriteOut
-from index.builder import BuildReport, apply_changes
-from index.documents import InputError
-from index.readers import (
-    TEXT_SUFFIXES,
-    document_from_text,
-    documents_from_jsonl,
-    read_text_bytes,
-)
-from index.records import Document
+from api.settings import Settings
+from api.writer import WriteJob
+from index.builder import BuildReport
+from search.engine import Searcher
 
 router = APIRouter()
 
@@ -44,7 +44,7 @@ def require_admin(
         )
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode(), settings.admin_token.encode()
+        token.strip().encode("latin-1", "replace"), settings.admin_token.encode()
     ):
         raise HTTPException(
             401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
@@ -62,54 +62,53 @@ def _write_out(report: BuildReport) -> WriteOut:
     )
 
 
-def _doc_from_json(body: DocumentIn) -> Document:
-    text = body.text if isinstance(body.text, str) else ""
-    try:
-        doc_id = body.id or "doc-" + hashlib.sha256(
-            text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        return document_from_text(
-            doc_id=doc_id, raw=body.text, title=body.title, source=body.source, url=body.url,
-            published=body.published,
-        )
-    except InputError as exc:
-        raise HTTPException(422, str(exc)) from None
-
-
-async def _docs_from_upload(request: Request, limit: int) -> list[Document]:
-    form = await request.form()
+async def _received_files(request: Request, settings: Settings) -> list[tuple[str, bytes]]:
+    """(label, bytes) of each uploaded file; the body cap already bounds their total."""
+    limit = settings.max_upload_docs
+    form = await request.form(max_files=limit + 1, max_fields=limit + 1)
     files = [v for _, v in form.multi_items() if hasattr(v, "filename") and hasattr(v, "read")]
     if not files:
         raise HTTPException(422, "files: no file in the multipart upload")
-    docs: list[Document] = []
+    if len(files) > limit:
+        raise HTTPException(413, f"files: more than {limit} files in one upload "
+                                 "(TELUSUR_MAX_UPLOAD_DOCS); send them in several requests")
+    out = []
     for upload in files:
         # The client's file name is only a label: it never becomes a filesystem path.
         name = PurePath(str(upload.filename or "upload.txt").replace("\\", "/")).name or "upload"
-        data = await upload.read(limit + 1)
-        if len(data) > limit:
-            raise HTTPException(413, f"{name}: larger than the {limit}-byte upload limit")
-        suffix = PurePath(name).suffix.lower()
-        if suffix not in TEXT_SUFFIXES | {".jsonl"}:
-            raise HTTPException(422, f"{name}: unsupported file type (use .txt, .md or .jsonl)")
-        try:
-            text = read_text_bytes(name, data)
-            if suffix == ".jsonl":
-                new = list(documents_from_jsonl(name, text))
-            else:
-                new = [document_from_text(doc_id=PurePath(name).stem, raw=text)]
-        except InputError as exc:
-            raise HTTPException(422, str(exc) if str(exc).startswith(name) else f"{name}: {exc}"
-                                ) from None
-        except RecursionError:
-            raise HTTPException(422, f"{name}: JSON nested too deeply") from None
-        if not new:
-            raise HTTPException(422, f"{name}: no documents in the file")
-        docs.extend(new)
-    return docs
+        out.append((name, await upload.read()))
+    await form.close()
+    return out
+
+
+def _json_document(raw: bytes) -> dict[str, object]:
+    """The fields of one JSON document (its rules are checked where it is indexed)."""
+    try:
+        body = DocumentIn.model_validate(json.loads(raw.decode("utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise HTTPException(422, "body: not valid UTF-8 JSON") from None
+    except ValidationError as exc:
+        raise HTTPException(422, [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]) from None
+    text = body.text if isinstance(body.text, str) else ""
+    doc_id = body.id or "doc-" + hashlib.sha256(
+        text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return {"doc_id": doc_id, "raw": body.text, "title": body.title, "source": body.source,
+            "url": body.url, "published": body.published}
+
+
+async def _write(request: Request, searcher: Searcher, guards: GuardsDep, job: WriteJob,
+                 ) -> WriteOut:
+    report = await guards.writes.run(request, job)
+    await run_in_threadpool(lambda: searcher.context)  # open the new generation now
+    return _write_out(report)
 
 
 @router.post(
     "/documents", response_model=WriteOut, summary="Add or replace documents (admin)",
-    responses={401: {}, 403: {}, 413: {}, 422: {}},
+    responses={401: {}, 403: {}, 413: {}, 422: {}, 429: {}, 503: {}},
     openapi_extra={"requestBody": {"content": {
         "application/json": {"schema": DocumentIn.model_json_schema()},
         "multipart/form-data": {"schema": {
@@ -121,40 +120,29 @@ async def _docs_from_upload(request: Request, limit: int) -> list[Document]:
 )
 async def add_documents(
     request: Request, _: AdminDep, settings: SettingsDep, searcher: SearcherDep,
+    guards: GuardsDep,
 ) -> WriteOut:
-    ctype = request.headers.get("content-type", "")
-    if ctype.startswith("multipart/form-data"):
-        docs = await _docs_from_upload(request, settings.max_upload_bytes)
+    job = WriteJob(max_docs=settings.max_upload_docs, lock_timeout=settings.write_wait)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        job.files = await _received_files(request, settings)
     else:
-        raw = await request.body()
-        if len(raw) > settings.max_upload_bytes:
-            raise HTTPException(413, f"body larger than {settings.max_upload_bytes} bytes")
-        try:
-            body = DocumentIn.model_validate(json.loads(raw.decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise HTTPException(422, "body: not valid UTF-8 JSON") from None
-        except ValidationError as exc:
-            raise HTTPException(422, [
-                {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
-                for e in exc.errors(include_url=False, include_input=False)
-            ]) from None
-        docs = [_doc_from_json(body)]
-    report = await run_in_threadpool(
-        apply_changes, searcher.store, encoder=searcher.encoder, upserts=docs, progress=False,
-    )
-    return _write_out(report)
+        job.documents = [_json_document(await request.body())]
+    return await _write(request, searcher, guards, job)
 
 
 @router.delete(
     "/documents/{doc_id}", response_model=WriteOut, summary="Delete a document (admin)",
-    responses={401: {}, 403: {}, 404: {}},
+    responses={401: {}, 403: {}, 404: {}, 429: {}, 503: {}},
 )
-def delete_document(doc_id: str, _: AdminDep, searcher: SearcherDep) -> WriteOut:
-    if doc_id not in searcher.context.data.doc_rows:
+async def delete_document(
+    request: Request, doc_id: str, _: AdminDep, searcher: SearcherDep, guards: GuardsDep,
+    settings: SettingsDep,
+) -> WriteOut:
+    data = (await run_in_threadpool(lambda: searcher.context)).data
+    if doc_id not in data.doc_rows:
         raise not_found(doc_id)
-    report = apply_changes(
-        searcher.store, encoder=searcher.encoder, removals=[doc_id], progress=False
-    )
-    if not report.removed:
+    out = await _write(request, searcher, guards,
+                       WriteJob(removals=[doc_id], lock_timeout=settings.write_wait))
+    if not out.removed:
         raise not_found(doc_id)
-    return _write_out(report)
+    return out

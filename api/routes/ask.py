@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request
 
-from api.deps import AnswererDep, SearcherDep
+from api.deps import AnswererDep, GuardsDep, MetricsDep, SearcherDep, SettingsDep
 from api.schemas import AskIn, AskOut
 from search.query import Query
 
 router = APIRouter()
 
 
-@router.post("/ask", response_model=AskOut, summary="A short quoted answer, or none")
-async def ask(body: AskIn, searcher: SearcherDep, answerer: AnswererDep) -> AskOut:
+@router.post("/ask", response_model=AskOut, summary="A short quoted answer, or none",
+             responses={413: {}, 429: {}, 503: {}})
+async def ask(
+    request: Request, body: AskIn, searcher: SearcherDep, answerer: AnswererDep,
+    guards: GuardsDep, settings: SettingsDep, metrics: MetricsDep,
+) -> AskOut:
     query = Query.parse(body.question, k=body.k, mode=body.mode, lang=body.lang,
                         sources=body.source, docs=body.doc, date_from=body.date_from,
                         date_to=body.date_to, text_field="question")
-    return AskOut.of(await run_in_threadpool(answerer.ask, searcher, query))
+    result = await guards.reads.run(
+        request, lambda budget: answerer.ask(searcher, query, budget),
+        seconds=settings.request_budget)
+    metrics.queries.labels("/ask", result.question_lang).inc()
+    metrics.answered(withheld=result.answer is None)
+    return AskOut.of(result)

@@ -1,4 +1,5 @@
-"""The web page: one static HTML file for ``/`` and the article view ``/doc/{id}``."""
+"""The web page: one static HTML file for ``/`` and the article view ``/doc/{id}`` (``HEAD``
+too, so uptime monitors see the page as up)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def page() -> FileResponse:
     return FileResponse(STATIC / "index.html")
 
 
-@router.get("/doc/{doc_id}")
+@router.api_route("/doc/{doc_id}", methods=["GET", "HEAD"])
 def doc_page(doc_id: str) -> FileResponse:
     return FileResponse(STATIC / "index.html")

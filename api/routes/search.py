@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import SearcherDep
+from api.deps import GuardsDep, MetricsDep, SearcherDep, SettingsDep
 from api.export import EXPORTS, FORMATS, filename, to_csv, to_jsonl
 from api.routes.params import reject_unknown
 from api.schemas import SearchOut
@@ -33,11 +32,15 @@ SEARCH_PARAMS = frozenset({"q", "k", "mode", "lang", "source", "doc", "date_from
 @router.get(
     "/search", response_model=SearchOut, summary="Ranked passages with citations",
     responses={200: {"content": {t.split(";")[0]: {} for t in EXPORTS.values()},
-                     "description": "JSON, or a file when format is csv or jsonl"}},
+                     "description": "JSON, or a file when format is csv or jsonl"},
+               413: {}, 429: {}, 503: {}},
 )
 async def search(
     request: Request,
     searcher: SearcherDep,
+    guards: GuardsDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
     q: Annotated[str, Query(description="The query, in any language")] = "",
     k: Annotated[int, Query(description=f"Number of results ({K_MIN}-{K_MAX}; up to "
                                         f"{EXPORT_K_MAX} for an export)")] = DEFAULT_K,
@@ -61,7 +64,9 @@ async def search(
     query = SearchQuery.parse(q, k=k, mode=mode, lang=lang, sources=source or (),
                               docs=doc or (), date_from=date_from, date_to=date_to, sort=sort,
                               offset=offset, export=format != "json")
-    res = await run_in_threadpool(searcher.search, query)
+    res = await guards.reads.run(request, lambda budget: searcher.search(query, budget),
+                                 seconds=settings.request_budget)
+    metrics.queries.labels("/search", res.query_lang).inc()
     if format == "json":
         return SearchOut.of(res)
     body = to_csv(res) if format == "csv" else to_jsonl(res)

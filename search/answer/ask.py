@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+from index.budget import Budget, checkpoint
 from index.records import Document
 from search.answer.choose import (
     NO_AMOUNT,
@@ -64,12 +65,16 @@ class Answerer:
         """The shipped models (``search/models``), checked against the index's encoder."""
         return cls(AnswerModel.load(encoder_id), Highlighter.load())
 
-    def ask(self, searcher: Searcher, query: Query) -> AskResult:
+    def ask(self, searcher: Searcher, query: Query, budget: Budget | None = None) -> AskResult:
+        """The answer to ``query`` or none; with a ``budget``, stops between steps once it is
+        spent. Its cost is bounded whatever ``k`` is: sentences come from the top
+        ANSWER_PASSAGES passages, and the question is read up to ``Query.read_text``."""
         t0 = time.perf_counter()
         # Sentences come from the top ANSWER_PASSAGES passages, whatever k the user asked for.
         res = searcher.search(replace(query, k=max(query.k, ANSWER_PASSAGES), sort="relevance",
-                                      offset=0))
+                                      offset=0), budget)
         q = res.question
+        checkpoint(budget, "choosing the answer")
         qvec = (res.query_vector if res.query_vector is not None
                 else searcher.embed_query(res.understood.text))
         cands = (sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], q, qvec,
