@@ -52,11 +52,9 @@ def _ranker() -> Any:
     from search.models import model_path
     from search.rankers import LearnedRanker
 
+    # The shipped weights on an index of hash vectors: the encoder check is skipped on purpose.
     p = json.loads(model_path("ranker").read_text(encoding="utf-8"))["params"]
-    return LearnedRanker(weights=np.asarray(p["weights"], np.float32),
-                         mean=np.asarray(p["mean"], np.float32),
-                         std=np.asarray(p["std"], np.float32),
-                         cross_lexical_scale=float(p["cross_lexical_scale"]))
+    return LearnedRanker.from_params(p)
 
 
 def run_filters(*, passages: int, log: Callable[[str], None] = print) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -62,8 +62,11 @@ class LearnedRanker:
 
     @classmethod
     def load(cls, encoder_id: str) -> LearnedRanker:
-        p = load_model(model_path("ranker"), kind="ranker", features=FEATURES,
-                       encoder=encoder_id)
+        return cls.from_params(load_model(model_path("ranker"), kind="ranker",
+                                          features=FEATURES, encoder=encoder_id))
+
+    @classmethod
+    def from_params(cls, p: dict[str, Any]) -> LearnedRanker:
         return cls(weights=np.asarray(p["weights"], np.float32),
                    mean=np.asarray(p["mean"], np.float32), std=np.asarray(p["std"], np.float32),
                    dense_tiers=bool(p["dense_tiers"]))
