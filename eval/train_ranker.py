@@ -21,8 +21,8 @@ import numpy as np
 
 from eval.dataset import Question, load_questions, relevant_items
 from eval.evaluate import evaluate
-from index.builder import index_paths
 from index.encoders import load_encoder
+from index.ingest import index_paths
 from index.langid import detect_language
 from index.store import IndexStore
 from search.candidates import gather
@@ -93,7 +93,7 @@ def tune_cross_scale(
     grid: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(tmp)
-        index_paths(store, corpus, encoder=encoder, progress=False)
+        index_paths(store, corpus, encoder=encoder, progress=False, dedupe=False)
         for scale in SCALES:
             candidate = LearnedRanker(ranker.weights, ranker.mean, ranker.std,
                                       cross_lexical_scale=scale)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import index_paths
 from index.encoders import Encoder, load_encoder
+from index.ingest import index_paths
 from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
