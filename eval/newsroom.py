@@ -173,10 +173,10 @@ Siber</a></li><li><a href="/kontak">Kontak</a></li></ul>
 
 def syndicated_copy(a: Article) -> tuple[str, Article]:
     """Another outlet's copy of ``a``: same story, its own furniture, its own opening words
-    and without the closing paragraph."""
+    and without the closing section."""
     body = list(a.body)
     body[0] = "SAMARINDA (KT) - " + body[0]
-    body = body[:-1]
+    body = body[:-2]  # the closing section (its heading and paragraph) left out
     copy = Article(a.stem + "-kt", a.title, "Kaltim Today", "https://kaltimtoday.example/iccc",
                    "Tim KT", a.published, tuple(body))
     return page(copy, 4), copy
