@@ -10,6 +10,7 @@ PDF releases of three pages, and RSS feeds of ten items.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -177,7 +178,9 @@ def render(r: dict[str, Any]) -> list[str]:
     lines += [f"| whole archive, no embedding | {p['documents']} | {p['passages']} | "
               f"{p['seconds']} | {p['documents_per_s']} |",
               f"| whole archive, end to end ({e['encoder']}) | {e['documents']} | "
-              f"{e['passages']} | {e['seconds']} | {e['documents_per_s']} |", ""]
+              f"{e['passages']} | {e['seconds']} | {e['documents_per_s']} |", "",
+              f"Load average during the run: {r.get('load_average')} (on "
+              f"{os.cpu_count()} cores); {e['duplicates']} duplicates folded.", ""]
     if r.get("quality"):
         lines += ["Extraction quality on the test fixtures (`eval.newsroom`: seed articles in "
                   "pages with news-site furniture, a paged PDF, an RSS feed):", "",
