@@ -21,6 +21,15 @@ from index.duplicates import THRESHOLD, same_numbers, signatures, similarity
 from index.records import Document, Source
 from index.segments import read_document, read_signatures
 
+# A later copy replaces the first one read only when it has this many times its words (the
+# first read is a page or a PDF: ``index.readers`` reads feeds last; a feed's item may be a
+# shortened version). Layout alone (paragraph breaks) never decides.
+FULLER = 1.1
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
 
 @dataclass(frozen=True)
 class StoredSegment:
@@ -95,7 +104,7 @@ def fold_duplicates(
             continue
         k = kept[j]
         first = todo[k]
-        if len(doc.text) > len(first.text):  # the fuller copy is kept
+        if _words(doc.text) > FULLER * _words(first.text):  # a fuller copy wins
             todo[i] = _with_sources(doc, source_of(first), *first.duplicates)
             kept[j] = i
             renamed[first.id] = doc.id

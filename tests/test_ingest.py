@@ -14,6 +14,7 @@ import pytest
 
 from eval import newsroom
 from index.builder import apply_changes
+from index.dedupe import fold_duplicates
 from index.encoders import Encoder
 from index.ingest import index_paths
 from index.readers import document_from_text
@@ -49,12 +50,14 @@ def test_the_run_says_what_became_of_each_file(indexed) -> None:
     root, _, _, report = indexed
     status = {Path(f.path).relative_to(root / "archive").as_posix(): (f.status, f.detail)
               for f in report.files}
-    for stem in [a.stem for a in newsroom.articles()]:
+    for stem in [a.stem for a in newsroom.articles()][:4]:
         assert status[f"web/{stem}.html"] == ("indexed", "")
     assert status["web/kaltimtoday-iccc.htm"] == (
         "duplicate", "same story as 003_d42ff7a54c18c015")
-    assert status["pdf/siaran-pers-ascn.pdf"] == (
-        "duplicate", "same story as 004_16f2d6b19bdc8fa8")
+    # the release and the page hold the same story: the first read (pdf/ before web/) stays
+    assert status["pdf/siaran-pers-ascn.pdf"] == ("indexed", "")
+    assert status["web/004_16f2d6b19bdc8fa8.html"] == (
+        "duplicate", "same story as siaran-pers-ascn")
     assert status["feeds/kabar.rss"] == ("duplicate", "5 documents: 5 duplicates")
     assert status["pdf/pindaian.pdf"][0] == "skipped"
     assert "no text layer" in status["pdf/pindaian.pdf"][1]
@@ -74,7 +77,8 @@ def test_a_syndicated_story_is_kept_once_with_its_other_sources(indexed, encoder
     hits = search(Searcher(store, encoder), "hibah USTDA 7,6 juta ICCC", k=10).hits
     texts = [h.passage.text for h in hits]
     assert len(texts) == len(set(texts))  # never the same text twice
-    assert {h.document.id for h in hits} <= {a.stem for a in newsroom.articles()}
+    assert {h.document.id for h in hits} <= {a.stem for a in newsroom.articles()} | {
+        "siaran-pers-ascn"}
 
 
 def test_citations_are_exact_and_pdf_passages_carry_their_page(indexed, encoder,
@@ -173,6 +177,19 @@ def test_template_reports_with_different_figures_are_kept_apart(encoder,
                            upserts=[*docs, same], progress=False)
     assert result.added == ["emas-20", "emas-21"]
     assert result.duplicates == [("emas-20-copy", "emas-20")]
+
+
+def test_of_two_new_copies_the_first_read_stays_unless_the_other_is_clearly_fuller() -> None:
+    art = newsroom.articles()[0]
+    full = document_from_text(doc_id="page", raw="\n\n".join((art.title, *art.body)),
+                              source="Warta Ibu Kota")
+    same = document_from_text(doc_id="feed-item", raw="\n".join((art.title, *art.body)))
+    short = document_from_text(doc_id="summary", raw="\n\n".join((art.title, *art.body[:-2])))
+    folded = fold_duplicates([full, same], stored=[], previous={})
+    assert [d.id for d in folded.todo] == ["page"] and folded.duplicates == [("feed-item", "page")]
+    folded = fold_duplicates([short, full], stored=[], previous={})
+    assert [d.id for d in folded.todo] == ["page"] and folded.duplicates == [("summary", "page")]
+    assert [s.doc_id for s in folded.todo[0].duplicates] == ["summary"]
 
 
 def test_cli_index_a_folder_with_globs_and_a_line_per_file(tmp_path: Path) -> None:
