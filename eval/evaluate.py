@@ -128,8 +128,8 @@ def format_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from index.builder import index_paths
     from index.encoders import load_encoder
+    from index.ingest import index_paths
     from index.store import IndexStore
 
     settings = Settings.from_args(args)
@@ -148,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
         if args.index_dir is None:
             tmp = tempfile.TemporaryDirectory(prefix="telusur-eval-")
             index_dir = Path(tmp.name)
-        report = index_paths(IndexStore(index_dir), args.corpus, encoder=encoder)
+        # Labelled sets name their relevant documents by id, and FacQA's corpus holds copies of
+        # the same passage under two ids: index every id, as the labels expect.
+        report = index_paths(IndexStore(index_dir), args.corpus, encoder=encoder, dedupe=False)
         print(f"{index_dir}: {report.summary()}", file=sys.stderr)
     searcher = Searcher(IndexStore(index_dir), encoder, ranker=settings.ranker)
     answerer = None if args.no_answers else Answerer.load(encoder.id)

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from eval import train_answers, train_highlight, train_ranker
-from index.builder import index_paths
 from index.encoders import load_encoder
+from index.ingest import index_paths
 from index.store import IndexStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = [args.only] if args.only else ["highlighter", "ranker", "answerer"]
     if "ranker" in steps or "answerer" in steps:
         store = IndexStore(args.index_dir)
-        report = index_paths(store, [corpus], encoder=load_encoder(args.encoder))
+        # every corpus id stays (the labels name documents by id)
+        report = index_paths(store, [corpus], encoder=load_encoder(args.encoder), dedupe=False)
         print(f"{args.index_dir}: {report.summary()}", file=sys.stderr)
     tune = ["--tune", str(TUNE), "--tune-corpus", str(SEEDS)]
     for step in steps:

@@ -33,8 +33,8 @@ import numpy as np
 from eval.dataset import Question, load_questions
 from eval.metrics import contains_answer
 from eval.train_ranker import train
-from index.builder import index_paths
 from index.encoders import Encoder, load_encoder
+from index.ingest import index_paths
 from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.answer.choose import abstain_features
@@ -164,7 +164,7 @@ def tune_thresholds(
 ) -> tuple[dict[bool, float], dict[str, float | None]]:
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(tmp)
-        index_paths(store, tune_corpus, encoder=encoder, progress=False)
+        index_paths(store, tune_corpus, encoder=encoder, progress=False, dedupe=False)
         tune_searcher = Searcher(store, encoder, ranker=ranker)
         conf = []
         for q in tune:

@@ -22,8 +22,8 @@ import numpy as np
 
 from eval.dataset import Question, load_questions, relevant_items
 from eval.evaluate import evaluate
-from index.builder import index_paths
 from index.encoders import load_encoder
+from index.ingest import index_paths
 from index.store import IndexStore
 from search.candidates import gather
 from search.engine import Searcher
@@ -92,7 +92,7 @@ def tune_tiers(
     grid: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(tmp)
-        index_paths(store, corpus, encoder=encoder, progress=False)
+        index_paths(store, corpus, encoder=encoder, progress=False, dedupe=False)
         for tiers in (True, False):
             candidate = LearnedRanker(ranker.weights, ranker.mean, ranker.std, dense_tiers=tiers)
             res = evaluate(Searcher(store, encoder, ranker=candidate), tune,

@@ -148,7 +148,7 @@ def cost(encoder: Encoder, skip_index: bool) -> dict:
     texts = [json.loads(ln)["text"] for ln in lines]
     out: dict = {"load_average_start": os.getloadavg()}
     if not skip_index:
-        from index.builder import index_paths
+        from index.ingest import index_paths
         from index.store import IndexStore
 
         with tempfile.TemporaryDirectory() as tmp:

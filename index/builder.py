@@ -1,4 +1,5 @@
-"""The build pipeline: read -> clean -> chunk -> embed -> store, incremental by content hash.
+"""The build pipeline: clean documents -> chunk -> embed -> store, incremental by content hash
+(files are read by ``index.ingest``).
 
 A write embeds only the documents that are new or changed, writes them as one new segment and
 marks replaced and removed documents deleted; segments are merged in size tiers, so a write's
@@ -11,7 +12,6 @@ import logging
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,14 +19,15 @@ from tqdm import tqdm
 
 from index.budget import Budget, checkpoint
 from index.chunking import ChunkerConfig, chunk_spans, sentence_spans
+from index.dedupe import StoredSegment, fold_duplicates
+from index.duplicates import signatures
 from index.encoders import Encoder
 from index.files import load_array
 from index.lexical import Postings
 from index.lexicon import candidates
-from index.readers import read_documents
-from index.records import Document, Passage
-from index.segments import SegmentParts, content_hash, merge_segments, passage_terms
-from index.store import SEGMENTS, IndexStore, IndexStoreError
+from index.records import Document, FileResult, Passage
+from index.segments import Segment, SegmentParts, content_hash, merge_segments, passage_terms
+from index.store import SEGMENTS, IndexStore
 from index.text import word_counts
 from index.vectors import FaissVectorIndex
 from index.wordvectors import embed_indonesian, shipped_english_vectors
@@ -49,19 +50,27 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Near-duplicates not stored: (document id, id of the copy they are recorded on).
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    sources_added: list[str] = field(default_factory=list)  # stored copies that gained one
+    files: list[FileResult] = field(default_factory=list)  # per file read (``index.ingest``)
     generation: str | None = None
     documents: int = 0
     passages: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.sources_added)
 
     def summary(self) -> str:
         parts = [
             f"{len(self.added)} added", f"{len(self.updated)} updated",
             f"{len(self.unchanged)} unchanged", f"{len(self.removed)} removed",
         ]
+        unchanged = set(self.unchanged)
+        folded = sum(1 for d, _ in self.duplicates if d not in unchanged)
+        if folded:
+            parts.append(f"{folded} duplicates recorded on their stored copy")
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
         return (
@@ -83,6 +92,7 @@ def chunk_document(doc: Document, config: ChunkerConfig) -> list[Passage]:
 def embed_documents(
     docs: Sequence[Document], *, encoder: Encoder, chunker: ChunkerConfig, batch_size: int,
     progress: bool, vector_kind: str = "auto", budget: Budget | None = None,
+    signatures: np.ndarray | None = None,
 ) -> SegmentParts:
     """Chunk and embed documents (passages and sentences) into a new segment's parts; with a
     ``budget``, stops between batches once it is spent or cancelled."""
@@ -120,6 +130,7 @@ def embed_documents(
         postings=Postings.build(passage_terms(docs, table)), words=words,
         lexicon_words=lexicon_words,
         lexicon_vectors=embed_indonesian(encoder, lexicon_words).astype(np.float16),
+        signatures=signatures,
     )
 
 
@@ -143,6 +154,9 @@ class _Plan:
     entries: list[_Entry]
     todo: list[Document]
     report: BuildReport
+    previous: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> replaced row
+    carried: dict[tuple[str, int], Document] = field(default_factory=dict)
+    signatures: np.ndarray | None = None
 
 
 def _plan(
@@ -162,6 +176,7 @@ def _plan(
             for row, (doc_id, h) in enumerate(zip(ids, hashes, strict=True))
             if row not in e.deleted}
     todo = []
+    previous = {}
     for doc in upserts:
         found = keys.get(doc.id)
         if found is not None and found[2] == content_hash(doc):
@@ -170,6 +185,7 @@ def _plan(
         (report.updated if found else report.added).append(doc.id)
         if found:
             found[0].deleted.add(found[1])
+            previous[doc.id] = (found[0].name, found[1])
         todo.append(doc)
     written = set(report.added) | set(report.updated)
     for doc_id in removals:
@@ -179,7 +195,28 @@ def _plan(
             continue
         found[0].deleted.add(found[1])
         report.removed.append(doc_id)
-    return _Plan(entries, todo, report)
+    return _Plan(entries, todo, report, previous)
+
+
+def _fold(store: IndexStore, plan: _Plan) -> None:
+    """Keep each story once: fold near-duplicates into their stored or earlier copy."""
+    seg_path = {e.name: store.dir / SEGMENTS / e.name for e in plan.entries}
+    folded = fold_duplicates(
+        plan.todo, stored=[StoredSegment(e.name, seg_path[e.name], set(e.deleted))
+                           for e in plan.entries],
+        previous={i: (seg_path[name], row) for i, (name, row) in plan.previous.items()})
+    report = plan.report
+    gone = {d for d, _ in folded.duplicates + folded.recorded}
+    report.added = [i for i in report.added if i not in gone]
+    report.updated = [i for i in report.updated if i not in gone]
+    for doc_id, kept in folded.recorded:
+        report.unchanged.append(doc_id)
+        report.duplicates.append((doc_id, kept))
+    report.duplicates.extend(folded.duplicates)
+    for (name, row), doc in folded.carried.items():
+        next(e for e in plan.entries if e.name == name).deleted.add(row)
+        report.sources_added.append(doc.id)
+    plan.todo, plan.carried, plan.signatures = folded.todo, folded.carried, folded.signatures
 
 
 def apply_changes(
@@ -187,13 +224,16 @@ def apply_changes(
     removals: Iterable[str] = (), rebuild: bool = False,
     chunker: ChunkerConfig | None = None, batch_size: int = 32, progress: bool = True,
     vector_kind: str = "auto", budget: Budget | None = None, lock_timeout: float | None = None,
+    dedupe: bool = True,
 ) -> BuildReport:
     """Add, replace and delete documents, then switch in a new generation atomically.
 
     Same content -> no change; same id with new content -> replaced; a changed chunker
-    configuration re-chunks (and re-embeds) every document. A write stopped by its
-    ``budget`` (``index.budget.Stopped``) commits nothing: the index stays as it was. Another
-    writer is waited for ``lock_timeout`` seconds at most (``IndexBusyError``).
+    configuration re-chunks (and re-embeds) every document. With ``dedupe``, a story already
+    in the index (or twice in this write) is stored once, the other copies recorded on it. A
+    write stopped by its ``budget`` (``index.budget.Stopped``) commits nothing: the index stays
+    as it was. Another writer is waited for ``lock_timeout`` seconds at most
+    (``IndexBusyError``).
     """
     with store.write_lock(timeout=lock_timeout):
         manifest = store.read_manifest() if not rebuild and store.exists() else None
@@ -206,6 +246,8 @@ def apply_changes(
             log.info("chunker settings changed: re-chunking every document")
         upserts = list({d.id: d for d in upserts}.values())  # one id once: the last wins
         plan = _plan(store, manifest, upserts, removals, rechunk)
+        if dedupe and plan.todo:
+            _fold(store, plan)
         report, entries = plan.report, plan.entries
         if manifest is not None and not report.changed and not rechunk:
             report.generation = store.current_generation()
@@ -214,12 +256,17 @@ def apply_changes(
             return report
         names = store.segment_names()
         new: dict[str, SegmentParts] = {}
-        if plan.todo:
+        if plan.todo or plan.carried:
             name = next(names)
-            new[name] = embed_documents(plan.todo, encoder=encoder, chunker=chunker,
-                                        batch_size=batch_size, progress=progress,
-                                        vector_kind=vector_kind, budget=budget)
-            entries.append(_Entry(name, len(plan.todo), set()))
+            parts = embed_documents(plan.todo, encoder=encoder, chunker=chunker,
+                                    batch_size=batch_size, progress=progress,
+                                    vector_kind=vector_kind, budget=budget,
+                                    signatures=plan.signatures) if plan.todo else None
+            if plan.carried:
+                parts = _with_carried(store, parts, plan.carried, vector_kind)
+            assert parts is not None
+            new[name] = parts
+            entries.append(_Entry(name, len(parts.documents), set()))
         checkpoint(budget, "merging segments")
         entries = _merge(store, entries, new, names, vector_kind)
         checkpoint(budget, "committing the write")
@@ -267,6 +314,39 @@ def _merge(
         entries.append(_Entry(name, len(new[name].documents), set()))
 
 
+def _with_carried(
+    store: IndexStore, parts: SegmentParts | None, carried: dict[tuple[str, int], Document],
+    vector_kind: str,
+) -> SegmentParts:
+    """The new segment's parts plus stored documents rewritten with new metadata, their
+    vectors and postings copied over (nothing embedded again)."""
+    by_segment: dict[str, dict[int, Document]] = {}
+    for (name, row), doc in carried.items():
+        by_segment.setdefault(name, {})[row] = doc
+    groups: list[tuple[Any, np.ndarray]] = [] if parts is None else [
+        (_PartsView(parts), np.ones(len(parts.documents), dtype=bool))]
+    for name, docs in sorted(by_segment.items()):
+        seg = store.open_segment(name)
+        keep = np.zeros(seg.n_documents, dtype=bool)
+        keep[list(docs)] = True
+        groups.append((_Rewritten(seg, docs), keep))
+    return merge_segments(groups, kind=vector_kind)
+
+
+class _Rewritten:
+    """A stored segment seen with some documents' metadata replaced."""
+
+    def __init__(self, seg: Segment, docs: dict[int, Document]) -> None:
+        self._seg, self._docs = seg, docs
+        self.passages, self.sentences = seg.passages, seg.sentences
+        self.sentence_vectors, self.vectors = seg.sentence_vectors, seg.vectors
+        self.postings, self.hashes = seg.postings, seg.hashes
+        self.signatures, self.n_documents = seg.signatures, seg.n_documents
+
+    def document(self, row: int) -> Document:
+        return self._docs.get(row) or self._seg.document(row)
+
+
 class _PartsView:
     """Segment-like access to parts not yet written (what ``merge_segments`` reads)."""
 
@@ -280,6 +360,8 @@ class _PartsView:
         self.lexicon_vectors = parts.lexicon_vectors
         self._docs = parts.documents
         self.hashes = parts.hashes or [content_hash(d) for d in parts.documents]
+        self.signatures = (parts.signatures if parts.signatures is not None
+                           else signatures([d.text for d in parts.documents]))
         self.n_documents = len(parts.documents)
 
     def document(self, row: int) -> Document:
@@ -296,22 +378,3 @@ def _live_passages(
         doc_col = np.asarray(table[:, 0]) if len(table) else np.zeros(0, np.int64)
         total += int((~np.isin(doc_col, list(e.deleted))).sum()) if e.deleted else len(table)
     return total
-
-
-def index_paths(
-    store: IndexStore, paths: Iterable[str | Path], *, encoder: Encoder, rebuild: bool = False,
-    chunker: ChunkerConfig | None = None, batch_size: int = 32, progress: bool = True,
-) -> BuildReport:
-    """Read files and folders and add/replace their documents in the index."""
-    read = read_documents(paths)
-    if not read.documents and not store.exists():
-        raise IndexStoreError(
-            "nothing to index: no readable .txt, .md or .jsonl documents in "
-            + ", ".join(map(str, paths))
-        )
-    report = apply_changes(
-        store, encoder=encoder, upserts=read.documents, rebuild=rebuild, chunker=chunker,
-        batch_size=batch_size, progress=progress,
-    )
-    report.skipped = read.skipped
-    return report

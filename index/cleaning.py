@@ -7,11 +7,10 @@ the outlet and the publication date are extracted only where the article states 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
-from index.text import MONTH_PATTERN, MONTHS, WEEKDAY_PATTERN, WEEKDAYS, YEAR
+from index.dates import COPYRIGHT, extract_published
 
 # Whole lines that are page furniture rather than article text.
 _BOILERPLATE = [
@@ -25,20 +24,37 @@ _BOILERPLATE = [
         r"^berita terkait\s*:.*$",
         r"^(hak cipta|copyright)\b.*$",
         r"^.*©.*$",
-        r"^(penerjemah|editor|penulis|pewarta|reporter|redaktur|translator)\s*:.*$",
+        r"^(penerjemah|editor|penulis|pewarta|pewarta foto|reporter|redaktur|translator"
+        r"|penyunting|kontributor|fotografer|writer|author|laporan wartawan)\s*:.*$",
         r"^(kontak|contact|email|e-mail)\s*:.*$",
         r"^(sumber|source)\s*:.*$",
-        r"^(tinggalkan komentar|leave a comment|komentar|advertisement|iklan)$",
+        r"^(tinggalkan komentar|leave a comment|komentar|advertisement|iklan|ads"
+        r"|scroll to (continue|resume) (with )?content|konten berlanjut di bawah ini)$",
+        # What news sites put around the article: share bars, related lists, pagers, comment
+        # prompts, newsletter and channel invitations, syndication notes, cookie banners.
+        r"^(facebook|twitter|x|whatsapp|telegram|linkedin|line|e-?mail|copy link"
+        r"|salin (link|tautan)|bagikan artikel ini|share this article)$",
+        r"^(pilihan untuk anda|berita terkait|artikel terkait|topik terkait|video terkait"
+        r"|terpopuler|berita terpopuler|terkini|berita terkini|terbaru|berita terbaru"
+        r"|rekomendasi|populer|most popular|related( articles| stories)?|read more"
+        r"|selanjutnya|halaman (selanjutnya|berikutnya)|next page|muat lebih banyak|load more)"
+        r"\s*[>»›:]*$",
+        r"^(halaman|page)\s+\d+(\s*(dari|of|/)\s*\d+)?$",
+        r"^\[gambas:.*\]$",
+        r"^(simak|tonton|saksikan|watch)( juga)? video\b.*$",
+        r"^(tulis|kirim|lihat|tampilkan|muat) (semua )?komentar\b.*$",
+        r"^(belum ada komentar|\d+ komentar|be the first to comment)\b.*$",
+        r"^(dapatkan (update|informasi|berita)|ikuti (berita|update|kami|channel|saluran))\b.*$",
+        r"^artikel ini (telah )?(tayang|terbit|dimuat)\b.*$",
+        r"^the post .{1,300} appeared first on .{1,120}$",
+        r"^(kami menggunakan (cookie|kuki)|situs (web )?ini menggunakan (cookie|kuki)"
+        r"|this (web)?site uses cookies|we use cookies)\b.*$",
+        r"^\((?:[a-z]{2,5}/)*[a-z]{2,5}\)$",  # desk initials closing an article: "(rfs/imk)"
         r"^(biro komunikasi publik|humas(\s+[\w.&-]+){0,6})$",  # press-office signature
         r"^\(\*\)$",
     )
 ]
 
-_COPYRIGHT = re.compile(
-    r"(?:hak cipta|copyright)\s*(?:©|\(c\))?\s*"
-    r"(?P<outlet>[A-Za-z][\w .&-]*?)\s+(?P<year>(?:19|20)\d\d)",
-    re.IGNORECASE,
-)
 _DATELINE_OUTLET = re.compile(
     r"^(?P<outlet>[A-Za-z0-9-]+\.(?:com|co\.id|id|net|org|go\.id))\s*,\s*[^–—-]{1,40}\s*[–—-]"
 )
@@ -46,16 +62,6 @@ _SOURCE_LINE = re.compile(r"^(?:sumber|source)\s*:\s*(?P<outlet>.+?)\s*$", re.IG
 _PR_SIGNATURE = re.compile(
     r"^(?P<outlet>biro komunikasi publik|humas(?:\s+[\w.&-]+){0,6})$", re.IGNORECASE
 )
-
-_DATE_LONG = re.compile(
-    rf"(?:(?P<wd>{WEEKDAY_PATTERN})\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<m>{MONTH_PATTERN})\.?\s+(?P<y>(?:19|20)\d\d)",
-    re.IGNORECASE,
-)
-_DATE_PAREN = re.compile(
-    rf"(?P<wd>{WEEKDAY_PATTERN})\s*\(\s*(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>(?:19|20)?\d\d))?\s*\)",
-    re.IGNORECASE,
-)
-
 
 @dataclass(frozen=True)
 class Cleaned:
@@ -116,7 +122,7 @@ def _shorten(line: str, limit: int) -> str:
 def extract_source(lines: list[str]) -> str | None:
     """The outlet, only where the article names it (copyright line, dateline, source line)."""
     for line in lines:
-        m = _COPYRIGHT.search(line)
+        m = COPYRIGHT.search(line)
         if m:
             return m.group("outlet").strip()
     for line in lines[:8]:
@@ -132,41 +138,3 @@ def extract_source(lines: list[str]) -> str | None:
         if m:
             return m.group("outlet")
     return None
-
-
-def extract_published(raw: str) -> str | None:
-    """Publication date as ISO ``YYYY-MM-DD`` (or ``YYYY`` when only a year is stated).
-
-    Order: a date line near the top ("Rabu , 17 Mei 2017"), then the dateline's
-    "Rabu (20/11/2024)", then a copyright year. A dateline without a year ("Kamis (4/12)")
-    is completed only with a year the article itself mentions on which that date falls on
-    that weekday; otherwise it is left out rather than guessed.
-    """
-    head = "\n".join(raw.strip().split("\n")[:6])
-    for m in _DATE_LONG.finditer(head):
-        date = _make_date(m.group("y"), MONTHS[m.group("m").lower()], m.group("d"))
-        if date:
-            return date
-    years = [int(y) for y in YEAR.findall(raw)]
-    for m in _DATE_PAREN.finditer(raw):
-        weekday = WEEKDAYS[m.group("wd").lower()]
-        if m.group("y"):
-            year = int(m.group("y"))
-            year = year + 2000 if year < 100 else year
-            date = _make_date(year, int(m.group("m")), m.group("d"))
-            if date:
-                return date
-            continue
-        for year in sorted(set(years), reverse=True):
-            date = _make_date(year, int(m.group("m")), m.group("d"))
-            if date and dt.date.fromisoformat(date).weekday() == weekday:
-                return date
-    copyright_line = _COPYRIGHT.search(raw)
-    return copyright_line.group("year") if copyright_line else None
-
-
-def _make_date(year: int | str, month: int, day: int | str) -> str | None:
-    try:
-        return dt.date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        return None

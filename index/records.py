@@ -80,6 +80,37 @@ class Passage:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Extracted:
+    """What a format reader (``index.html``, ``index.pdf``, ``index.feeds``) found in a file,
+    before the document rules and cleaning (``index.readers.document_from_text``) apply.
+
+    ``pages`` holds a paged source's text page by page (``text`` is then their join);
+    ``key`` tells apart several documents of one file (a feed's items) and becomes their id.
+    Metadata is what the file states, None where it states nothing."""
+
+    text: str
+    pages: tuple[str, ...] | None = None
+    key: str | None = None
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What a run made of one file (``index.ingest``)."""
+
+    path: str
+    status: str  # indexed | updated | unchanged | duplicate | skipped
+    detail: str = ""
+
+    def line(self) -> str:
+        return f"{self.status:<10} {self.path}" + (f"  ({self.detail})" if self.detail else "")
+
+
 @dataclass
 class ReadReport:
     """What a reader produced: documents, and files it had to skip with the reason."""

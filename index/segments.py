@@ -10,6 +10,7 @@ Layout of ``segments/seg-000012/``::
     passages.npy         (n, 3) int32: document row, char start, char end
     sentences.npy        (n, 3) int32: document row, char start, char end
     sentence_vectors.npy float16 sentence vectors
+    minhash.npy          (n, 128) uint32 MinHash signatures of the texts (``index.duplicates``)
     dense.faiss          the passage vectors (``index.vectors``)
     postings/            BM25 postings of the passages (``index.lexical``)
     words.json           the documents' vocabulary: word -> [occurrences, capitalised]
@@ -22,6 +23,7 @@ Texts are read on demand (memory-mapped), so opening a large index costs the met
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import mmap
 from collections.abc import Sequence
@@ -31,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from index.duplicates import NUM_PERM, signatures
 from index.files import load_array, sha256_file
 from index.lexical import Postings
 from index.lexicon import DEFAULT_MAX_WORDS, candidates
@@ -39,6 +42,7 @@ from index.text import terms, word_counts
 from index.vectors import FaissVectorIndex, VectorIndex
 
 SEGMENT_FORMAT = "telusur-segment"
+SIGNATURES = "minhash.npy"
 _CHECKSUM_MAX_BYTES = 64 * 1024 * 1024  # bigger files are checked by size on open
 _META_FIELDS = ("id", "title", "source", "url", "published", "lang", "path", "author", "pages",
                 "duplicates")
@@ -49,9 +53,12 @@ class SegmentError(RuntimeError):
 
 
 def content_hash(doc: Document) -> str:
-    """Hash of what the index stores for a document: its text and metadata."""
+    """Hash of what the index stores for a document: its text and metadata, but not the other
+    copies of the story recorded on it (the index adds those; the file never states them, so
+    re-reading an unchanged file must give the same hash)."""
     payload = json.dumps(
-        {k: v for k, v in doc.to_dict().items() if k != "path"}, ensure_ascii=False, sort_keys=True
+        {k: ([] if k == "duplicates" else v) for k, v in doc.to_dict().items() if k != "path"},
+        ensure_ascii=False, sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -70,6 +77,7 @@ class SegmentParts:
     words: dict[str, list[int]] = field(default_factory=dict)
     lexicon_words: list[str] = field(default_factory=list)
     lexicon_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float16))
+    signatures: np.ndarray | None = None  # (n, NUM_PERM) uint32; computed when None
 
 
 def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
@@ -91,6 +99,10 @@ def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
     np.save(path / "passages.npy", parts.passages.astype(np.int32), allow_pickle=False)
     np.save(path / "sentences.npy", parts.sentences.astype(np.int32), allow_pickle=False)
     np.save(path / "sentence_vectors.npy", parts.sentence_vectors.astype(np.float16),
+            allow_pickle=False)
+    sigs = parts.signatures if parts.signatures is not None else signatures(
+        [d.text for d in docs])
+    np.save(path / SIGNATURES, np.asarray(sigs, dtype=np.uint32).reshape(len(docs), NUM_PERM),
             allow_pickle=False)
     parts.vectors.save(path / "dense.faiss")
     parts.postings.save(path / "postings")
@@ -114,6 +126,35 @@ def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
         },
     }
     (path / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def read_signatures(path: Path) -> np.ndarray:
+    """MinHash signatures of a segment's documents (computed from its texts for a segment
+    written before they were stored)."""
+    try:
+        return load_array(path / SIGNATURES)
+    except FileNotFoundError:
+        offsets = np.load(path / "text_offsets.npy", allow_pickle=False)
+        blob = (path / "texts.txt").read_bytes()
+        return signatures([blob[int(a):int(b)].decode("utf-8")
+                           for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+    except (OSError, ValueError) as exc:
+        raise SegmentError(f"{path.name}/{SIGNATURES} is unreadable ({exc})") from None
+
+
+def read_document(path: Path, row: int) -> Document:
+    """One document of a segment, read without opening (and verifying) the whole segment:
+    what a write needs to update the copies recorded on a stored story."""
+    try:
+        with (path / "docs.jsonl").open(encoding="utf-8") as f:
+            meta = json.loads(next(itertools.islice(f, row, None)))
+        offsets = np.load(path / "text_offsets.npy", allow_pickle=False)
+        with (path / "texts.txt").open("rb") as f:
+            f.seek(int(offsets[row]))
+            text = f.read(int(offsets[row + 1]) - int(offsets[row])).decode("utf-8")
+    except (OSError, ValueError, StopIteration, IndexError) as exc:
+        raise SegmentError(f"{path.name}: document row {row} is unreadable ({exc})") from None
+    return Document.from_dict({**meta, "text": text})
 
 
 def read_keys(path: Path) -> tuple[list[str], list[str]]:
@@ -156,6 +197,7 @@ class Segment:
                 (path / "lexicon_words.json").read_text("utf-8"))
             self.lexicon_vectors = load_array(path / "lexicon_vectors.npy")
             self._texts = _map(path / "texts.txt")
+            self._signatures: np.ndarray | None = None
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise SegmentError(f"{self.name} is damaged ({exc})") from None
         counts = self.meta["counts"]
@@ -201,6 +243,13 @@ class Segment:
     def document(self, row: int) -> Document:
         return Document.from_dict({**self.doc_meta[row], "text": self.text(row)})
 
+    @property
+    def signatures(self) -> np.ndarray:
+        """MinHash signatures of the documents (read when first asked for)."""
+        if self._signatures is None:
+            self._signatures = read_signatures(self.path)
+        return self._signatures
+
 
 def merge_segments(
     parts: Sequence[tuple[Segment, np.ndarray]], *, kind: str = "auto",
@@ -209,13 +258,14 @@ def merge_segments(
     several segments: vectors, sentence vectors and postings are reused, nothing re-embedded."""
     docs: list[Document] = []
     hashes: list[str] = []
-    passages, sentences, sent_vecs, vec_rows = [], [], [], []
+    passages, sentences, sent_vecs, vec_rows, sigs = [], [], [], [], []
     postings_parts = []
     for seg, keep_doc in parts:
         new_doc = np.cumsum(keep_doc) - 1 + len(docs)
         kept = np.flatnonzero(keep_doc)
         docs.extend(seg.document(int(r)) for r in kept)
         hashes.extend(seg.hashes[int(r)] for r in kept)
+        sigs.append(np.asarray(seg.signatures)[kept])
         p = np.asarray(seg.passages)
         pkeep = keep_doc[p[:, 0]]
         passages.append(np.column_stack([new_doc[p[pkeep, 0]], p[pkeep, 1:]]))
@@ -241,6 +291,7 @@ def merge_segments(
         postings=Postings.merge(postings_parts), words=words, lexicon_words=keep,
         lexicon_vectors=(np.stack([embedded[w] for w in keep]) if keep
                          else np.zeros((0, dim), np.float16)),
+        signatures=np.vstack(sigs),
     )
 
 

@@ -12,8 +12,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import pytest  # noqa: E402
 
-from index.builder import index_paths  # noqa: E402
-from index.encoders import Encoder, load_encoder
+from index.encoders import Encoder, load_encoder  # noqa: E402
+from index.ingest import index_paths  # noqa: E402
 from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher

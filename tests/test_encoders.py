@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from index.builder import index_paths
 from index.encoders import EncoderError, load_encoder
+from index.ingest import index_paths
 from index.store import IndexStore, IndexStoreError
 from search.engine import Searcher
 from search.models import ModelError
