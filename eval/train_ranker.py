@@ -48,8 +48,7 @@ def collect(
             continue
         question = parse_question(q.question, detect_language(q.question))
         qvec = searcher.embed_query(q.question)
-        cands = gather(data, query_vector=qvec, lexical_scores=data.lexical.scores(
-            question.weights), allowed=None)
+        cands = gather(data, query_vector=qvec, weights=question.weights, where=None)
         labels = np.array([
             any(it.covered_by(p.doc_id, p.char_start, p.char_end) for it in items)
             for p in map(data.passage, cands.rows)

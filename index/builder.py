@@ -25,7 +25,7 @@ from index.readers import read_documents
 from index.records import Document, Passage
 from index.segments import SegmentParts, content_hash, merge_segments, passage_terms
 from index.store import SEGMENTS, IndexStore, IndexStoreError
-from index.vectors import FaissVectorIndex
+from index.vectors import make_vector_index
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def embed_documents(
             vectors[i:i + len(batch)] = encoder.encode_passages(batch, batch_size=batch_size)
             bar.update(len(batch))
     table = np.asarray(passages, dtype=np.int32).reshape(-1, 3)
-    index = FaissVectorIndex.create(encoder.dim, expected_rows=len(table), kind=vector_kind)
+    index = make_vector_index(encoder.dim, expected_rows=len(table), kind=vector_kind)
     index.add(vectors[:len(table)])
     return SegmentParts(
         documents=list(docs), passages=table,

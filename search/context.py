@@ -7,33 +7,16 @@ spans through it — the only cache of derived values at query time.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 
-import numpy as np
-
+from index.columns import day_number
 from index.generation import IndexData
+from index.retrieval import RowFilter
 from index.text import lower_words, terms
 from search.query import Filters
 from search.spans import TypedSpan, typed_spans
 
 ROW_CACHE = 65_536  # derived values kept per generation, per kind (bounded for big indexes)
-_EPOCH = dt.date(1970, 1, 1)
-
-
-def _day(published: str | None) -> tuple[int, int]:
-    """The first and last day a publication date may mean (a year means the whole year),
-    as days since 1970; (-1, -1) when unknown."""
-    if not published:
-        return -1, -1
-    try:
-        if len(published) == 4:
-            y = int(published)
-            return ((dt.date(y, 1, 1) - _EPOCH).days, (dt.date(y, 12, 31) - _EPOCH).days)
-        d = (dt.date.fromisoformat(published[:10]) - _EPOCH).days
-        return d, d
-    except ValueError:
-        return -1, -1
 
 
 class SearchContext:
@@ -44,11 +27,6 @@ class SearchContext:
         self.passage_spans = lru_cache(maxsize=ROW_CACHE)(self._passage_spans)
         self.sentence_rows = lru_cache(maxsize=ROW_CACHE)(data.sentence_rows)
         self.sentence = lru_cache(maxsize=ROW_CACHE)(self._sentence)
-        meta = data.doc_meta
-        self._doc_source = np.array([(m.get("source") or "").casefold() for m in meta],
-                                    dtype=object)
-        days = np.array([_day(m.get("published")) for m in meta], dtype=np.int64).reshape(-1, 2)
-        self._doc_first_day, self._doc_last_day = days[:, 0], days[:, 1]
 
     # ---- passages ----------------------------------------------------------------------------
     def _passage_terms(self, row: int) -> list[str]:
@@ -68,31 +46,16 @@ class SearchContext:
                         terms=terms(text), words=lower_words(text), spans=typed_spans(text))
 
     # ---- filters -----------------------------------------------------------------------------
-    def allowed(self, filters: Filters) -> np.ndarray | None:
-        """A mask over passage rows of what ``filters`` keep (None: no filter), computed with
-        array operations over per-document columns (no loop over passages)."""
+    def where(self, filters: Filters) -> RowFilter | None:
+        """The store-level filter of a query's ``filters`` (None: no filter); the store serves
+        it (row masks cached per filter locally, expressions in Milvus)."""
         if filters.empty:
             return None
-        data = self.data
-        keep = data.doc_live.copy()
-        if filters.docs:
-            wanted = np.zeros(len(keep), dtype=bool)
-            for doc_id in filters.docs:
-                row = data.doc_rows.get(doc_id)
-                if row is not None:
-                    wanted[row] = True
-            keep &= wanted
-        if filters.sources:
-            keep &= np.isin(self._doc_source, [s.casefold() for s in filters.sources])
-        if filters.date_from:
-            keep &= self._doc_last_day >= (filters.date_from - _EPOCH).days
-        if filters.date_to:
-            first = self._doc_first_day
-            keep &= (first >= 0) & (first <= (filters.date_to - _EPOCH).days)
-        mask: np.ndarray = keep[data.passage_doc_rows]
-        if filters.lang:
-            mask &= data.passage_lang == filters.lang
-        return mask
+        return RowFilter(
+            lang=filters.lang, sources=filters.sources, doc_ids=filters.docs,
+            day_from=day_number(filters.date_from) if filters.date_from else None,
+            day_to=day_number(filters.date_to) if filters.date_to else None,
+        )
 
 
 class Sentence:

@@ -128,10 +128,9 @@ class Searcher:
         timings["encode"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        lexical = (ctx.data.lexical.scores(question.weights)
-                   if query.mode in ("hybrid", "bm25") else None)
-        cands = gather(ctx.data, query_vector=qvec, lexical_scores=lexical,
-                       allowed=ctx.allowed(query.filters))
+        weights = question.weights if query.mode in ("hybrid", "bm25") else None
+        cands = gather(ctx.data, query_vector=qvec, weights=weights,
+                       where=ctx.where(query.filters))
         timings["retrieve"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
