@@ -17,7 +17,6 @@ from api.routes import admin, ask, documents, health, pages, search
 from api.routes.pages import STATIC
 from api.settings import Settings
 from index.encoders import load_encoder
-from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
 
@@ -27,7 +26,7 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings) -> Services:
     """The searcher and the answer models, for the configured index, encoder and ranker."""
     encoder = load_encoder(settings.encoder)
-    searcher = Searcher(IndexStore(settings.index_dir), encoder, ranker=settings.ranker,
+    searcher = Searcher(settings.index_store(), encoder, ranker=settings.ranker,
                         cache_size=settings.cache_size)
     return Services(searcher=searcher, answerer=Answerer.load(encoder.id))
 

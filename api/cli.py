@@ -30,7 +30,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index.builder import index_paths
     from index.chunking import ChunkerConfig
     from index.encoders import load_encoder
-    from index.store import IndexStore
 
     settings = Settings.from_args(args)
     chunker = None
@@ -40,11 +39,20 @@ def cmd_index(args: argparse.Namespace) -> int:
             max_chars=args.max_chars or base.max_chars,
             overlap_sentences=base.overlap_sentences if args.overlap is None else args.overlap,
         )
-    report = index_paths(
-        IndexStore(settings.index_dir), args.paths, encoder=load_encoder(settings.encoder),
-        rebuild=args.rebuild, chunker=chunker, batch_size=args.batch_size,
-        progress=not args.quiet,
-    )
+    if args.ray is not None:
+        from index.bulk import index_paths_ray
+
+        report = index_paths_ray(
+            settings.index_store(), args.paths, encoder_name=settings.encoder,
+            address=args.ray or None, rebuild=args.rebuild, chunker=chunker,
+            batch_size=args.batch_size, actors=args.ray_actors, progress=not args.quiet,
+        )
+    else:
+        report = index_paths(
+            settings.index_store(), args.paths, encoder=load_encoder(settings.encoder),
+            rebuild=args.rebuild, chunker=chunker, batch_size=args.batch_size,
+            progress=not args.quiet,
+        )
     for path, reason in report.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     print(f"{settings.index_dir}: {report.summary()}")
@@ -54,10 +62,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from index.builder import apply_changes
     from index.encoders import load_encoder
-    from index.store import IndexStore
 
     settings = Settings.from_args(args)
-    store = IndexStore(settings.index_dir)
+    store = settings.index_store()
     store.read_manifest()  # a clear error when there is no index
     report = apply_changes(
         store, encoder=load_encoder(settings.encoder), removals=args.doc_ids, progress=False
@@ -122,19 +129,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from index.store import IndexStore
 
     settings = Settings.from_args(args)
     if args.corpus:
         from index.builder import index_paths
         from index.encoders import load_encoder
 
-        report = index_paths(
-            IndexStore(settings.index_dir), args.corpus, encoder=load_encoder(settings.encoder)
-        )
+        report = index_paths(settings.index_store(), args.corpus,
+                             encoder=load_encoder(settings.encoder))
         print(f"{settings.index_dir}: {report.summary()}", file=sys.stderr)
     else:
-        IndexStore(settings.index_dir).read_manifest()  # fail now, with the fix, not in a worker
+        settings.index_store().read_manifest()  # fail now, with the fix, not in a worker
     app = create_app(settings)
     print(f"Telusur on http://{args.host}:{args.port}/  (index: {settings.index_dir})",
           file=sys.stderr)
@@ -173,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overlap", type=int, help="sentences shared by consecutive passages")
     p.add_argument("--batch-size", type=int, default=32, help="embedding batch size")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="bulk indexing on Ray: read, clean and chunk in parallel tasks, embed "
+                        "with a pool of actors (a local Ray without ADDRESS; pip install "
+                        "'telusur[ray]')")
+    p.add_argument("--ray-actors", type=int, default=None,
+                   help="embedding actors (default: one per CPU Ray reports)")
     add_common(p)
     p.set_defaults(func=cmd_index)
 

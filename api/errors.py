@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from index.documents import InputError
 from index.encoders import EncoderError
+from index.milvus import MilvusError
 from index.store import IndexStoreError
 from search.models import ModelError
 from search.query import QueryError
@@ -26,6 +27,7 @@ HTTP_STATUS: dict[type[Exception], int] = {
     InputError: 422,  # a document is wrong: fix the named field or file
     IndexStoreError: 503,  # the service cannot answer until the index is rebuilt or repaired
     EncoderError: 503,
+    MilvusError: 503,  # the configured Milvus cannot be reached
     ModelError: 503,
 }
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (*HTTP_STATUS, CliError)

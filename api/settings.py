@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.encoders import DEFAULT_ENCODER
+from index.store import IndexStore
 from search.rankers import DEFAULT_RANKER
 
 DEFAULT_INDEX_DIR = Path("~/.local/share/telusur/index").expanduser()
@@ -21,6 +22,8 @@ class Settings:
     admin_token: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
     cache_size: int = 2048
+    store: str = "local"  # where a new index keeps vectors and BM25: local or milvus
+    milvus_uri: str | None = None  # default: a Milvus Lite file inside the index directory
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,7 +35,13 @@ class Settings:
             admin_token=env.get("TELUSUR_ADMIN_TOKEN") or None,
             max_upload_bytes=int(env.get("TELUSUR_MAX_UPLOAD_BYTES") or 10 * 1024 * 1024),
             cache_size=int(env.get("TELUSUR_CACHE_SIZE") or 2048),
+            store=env.get("TELUSUR_STORE") or "local",
+            milvus_uri=env.get("TELUSUR_MILVUS_URI") or None,
         )
+
+    def index_store(self) -> IndexStore:
+        """The configured index directory with its store backend."""
+        return IndexStore(self.index_dir, backend=self.store, milvus_uri=self.milvus_uri)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:

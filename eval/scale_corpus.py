@@ -43,7 +43,7 @@ OUTLETS = ("kompas", "tempo", "antara", "detik", "cnn-indonesia", "republika", "
            "suara", "idntimes", "katadata", "jakarta-post", "viva", "beritasatu")
 DAY0 = 16436  # 2015-01-01 as days since 1970
 DAYS = 3653  # to 2024-12-31
-NOISE = 0.02  # per-dimension noise on a composed passage vector (norm ~0.4 before renorm)
+NOISE = 0.01  # per-dimension noise on a composed vector (norm ~0.2: cosine ~0.98 to the mean)
 SAMPLE = 300  # synthetic passages embedded for real, to measure the approximation
 
 
@@ -121,4 +121,34 @@ def synthetic_documents(pool: Pool, n: int, *, seed: int = 0) -> list[SyntheticD
             "text": "\n\n".join(paras), "source": OUTLETS[int(rng.integers(0, len(OUTLETS)))],
             "published": published, "lang": "id",
         }, ids))
+    return out
+
+
+def placed(pool: Pool, doc: SyntheticDoc) -> tuple[np.ndarray, np.ndarray]:
+    """Start offsets (ascending) of the doc's pool sentences in its text, and their rows."""
+    text, starts, pos = doc.record["text"], [], 0
+    for sid in doc.sentence_ids:
+        at = text.find(pool.sentences[sid], pos)
+        starts.append(at)
+        pos = at + len(pool.sentences[sid])
+    return np.asarray(starts, dtype=np.int64), np.asarray(doc.sentence_ids, dtype=np.int64)
+
+
+def span_vectors(
+    pool: Pool, starts: np.ndarray, rows: np.ndarray, spans: list[tuple[int, int]],
+    rng: np.random.Generator, noise: float,
+) -> np.ndarray:
+    """For each span: the normalised mean of the real vectors of the pool sentences that
+    start inside it (the sentence at the span's start when none does), plus noise."""
+    out = np.zeros((len(spans), pool.sentence_vectors.shape[1]), dtype=np.float32)
+    for i, (s, e) in enumerate(spans):
+        lo, hi = np.searchsorted(starts, [s, e])
+        if hi <= lo:
+            lo = max(int(np.searchsorted(starts, s, side="right")) - 1, 0)
+            hi = lo + 1
+        out[i] = pool.sentence_vectors[rows[lo:hi]].astype(np.float32).mean(axis=0)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    if noise:
+        out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(noise)
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
     return out
