@@ -120,18 +120,20 @@ def build_scale_index(
     p_rows: list[tuple[int, int, int]] = []
     s_rows: list[tuple[int, int, int]] = []
     s_vecs: list[np.ndarray] = []
+    real_vecs = np.asarray(real["real"], dtype=np.float16)
     for row, d in enumerate(docs):  # real documents: real passage vectors
+        first = len(p_rows)
         p_rows += [(row, p.char_start, p.char_end) for p in chunk_document(d, chunker)]
+        starts = np.array([s for _, s, _ in p_rows[first:]], dtype=np.int64)
         spans = sentence_spans(d.text)
         s_rows += [(row, s, e) for s, e in spans]
         ids = [sent_index.get(d.text[s:e], -1) for s, e in spans]
-        v = pool.sentence_vectors[np.maximum(ids, 0)].astype(np.float32)
-        missing = [i for i, x in enumerate(ids) if x < 0]
-        if missing:  # sentences under 20 characters are not in the pool: embed them
-            enc = load_encoder(encoder_name)
-            v[missing] = enc.encode_passages([d.text[spans[i][0]:spans[i][1]]
-                                              for i in missing])
-        s_vecs.append(v.astype(np.float16))
+        v = pool.sentence_vectors[np.maximum(ids, 0)].copy()
+        for i in (i for i, x in enumerate(ids) if x < 0):
+            # under 20 characters, not in the pool: its passage's real vector stands in
+            v[i] = real_vecs[first + max(int(np.searchsorted(starts, spans[i][0],
+                                                             side="right")) - 1, 0)]
+        s_vecs.append(v)
     p_vecs: list[np.ndarray] = [np.asarray(real["real"], dtype=np.float32)]
     n_docs = max(int((passages - len(p_rows)) / PASSAGES_PER_DOC), 0)
     log(f"scale index: composing {n_docs} synthetic articles")

@@ -72,8 +72,15 @@ def client(uri: str) -> Any:
                 from pymilvus import MilvusClient
             except ImportError as exc:  # pragma: no cover - a dependency of the package
                 raise MilvusError("pymilvus is not installed: pip install pymilvus") from exc
+            # Milvus Lite's in-process gRPC server keeps gRPC's default ping policy (one per
+            # 5 minutes, none without calls), while pymilvus pings every 10 s even when idle:
+            # after half a minute idle the server answers "too many pings" and drops the
+            # channel. Against a file, ping only as the server allows.
+            options = ({"grpc_options": {"grpc.keepalive_time_ms": 300_000,
+                                         "grpc.keepalive_permit_without_calls": 0}}
+                       if uri.endswith(".db") else {})
             try:
-                _CLIENTS[uri] = MilvusClient(uri)
+                _CLIENTS[uri] = MilvusClient(uri, **options)
             except Exception as exc:  # noqa: BLE001 - any connection failure, one message
                 raise MilvusError(f"cannot connect to Milvus at {uri!r}: {exc}") from exc
         return _CLIENTS[uri]

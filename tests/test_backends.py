@@ -172,7 +172,7 @@ def test_hybrid_top_results_match_the_local_store(seed_index_dir: Path,
 
 def test_a_missing_collection_says_how_to_repair(tmp_path: Path, milvus_seed_dir: Path) -> None:
     d = _index_dir("milvus", tmp_path, tmp_path, milvus_seed_dir)
-    (d / "milvus.db").unlink()
+    shutil.rmtree(d / "milvus.db")  # Milvus Lite keeps a directory
     with pytest.raises(IndexStoreError, match="--rebuild"):
         IndexStore(d).load()
 
