@@ -233,7 +233,8 @@ def render_markdown(r: dict) -> str:  # noqa: C901 - one linear report
     sc = r.get("vectors")
     if sc:
         dt = sc["default_threads"]
-        L += ["## 4. Scale (synthetic clustered unit vectors, dim 384, k=10)", "",
+        L += ["## 4. Vector search at scale (synthetic clustered unit vectors, dim 384, k=10)",
+              "",
               f"Queries: {sc['rows'][0]['queries']} perturbed corpus vectors per size. "
               f"Recall@10 is against exact search. Default threads = {dt}.", "",
               f"| n | index | build s | p50 ms 1t | p99 ms 1t | p50 ms {dt}t | p99 ms {dt}t | "

@@ -143,9 +143,9 @@ class LocalRetriever:
             _, dense_rows = data.dense_search(query_vector, k, allowed)
         if weights is not None:
             scores = data.lexical.scores(weights)
-            pool = np.where(mask, scores, 0.0)
-            top = top_k(pool, k)
-            lex_rows = top[pool[top] > 0].astype(np.int64)
+            hit = np.flatnonzero(scores)  # only rows a query term touches (not all rows)
+            hit = hit[mask[hit]]
+            lex_rows = hit[top_k(scores[hit], k)].astype(np.int64)
         rows = np.unique(np.concatenate([dense_rows, lex_rows]))
         return retrieved(data, rows, dense_rows, lex_rows, query_vector,
                          scores[rows] if scores is not None else None)
