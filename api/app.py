@@ -29,7 +29,6 @@ from api.routes.pages import STATIC
 from api.settings import Settings
 from index.budget import Stopped
 from index.encoders import load_encoder
-from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
 from search.query import Query
@@ -43,7 +42,7 @@ GATED = frozenset({("GET", "/search"), ("POST", "/ask")})  # through the read Ga
 def build_services(settings: Settings) -> Services:
     """The searcher and the answer models, for the configured index, encoder and ranker."""
     encoder = load_encoder(settings.encoder)
-    searcher = Searcher(IndexStore(settings.index_dir), encoder, ranker=settings.ranker,
+    searcher = Searcher(settings.index_store(), encoder, ranker=settings.ranker,
                         cache_size=settings.cache_size)
     return Services(searcher=searcher, answerer=Answerer.load(encoder.id))
 

@@ -31,7 +31,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index.chunking import ChunkerConfig
     from index.encoders import load_encoder
     from index.ingest import index_paths
-    from index.store import IndexStore
 
     settings = Settings.from_args(args)
     chunker = None
@@ -41,14 +40,26 @@ def cmd_index(args: argparse.Namespace) -> int:
             max_chars=args.max_chars or base.max_chars,
             overlap_sentences=base.overlap_sentences if args.overlap is None else args.overlap,
         )
-    report = index_paths(
-        IndexStore(settings.index_dir), args.paths, encoder=load_encoder(settings.encoder),
-        rebuild=args.rebuild, chunker=chunker, batch_size=args.batch_size,
-        progress=not args.quiet, include=args.include or (), exclude=args.exclude or (),
-        dedupe=not args.keep_duplicates,
-    )
+    if args.ray is not None:
+        from index.bulk import index_paths_ray
+
+        report = index_paths_ray(
+            settings.index_store(), args.paths, encoder_name=settings.encoder,
+            address=args.ray or None, rebuild=args.rebuild, chunker=chunker,
+            batch_size=args.batch_size, actors=args.ray_actors, progress=not args.quiet,
+        )
+    else:
+        report = index_paths(
+            settings.index_store(), args.paths, encoder=load_encoder(settings.encoder),
+            rebuild=args.rebuild, chunker=chunker, batch_size=args.batch_size,
+            progress=not args.quiet, include=args.include or (), exclude=args.exclude or (),
+            dedupe=not args.keep_duplicates,
+        )
     for result in report.files:
         print(shown(result.line()), file=sys.stderr if result.status == "skipped" else sys.stdout)
+    if not report.files:  # the Ray path reports skipped files only
+        for path, reason in report.skipped:
+            print(shown(f"skipped {path}: {reason}"), file=sys.stderr)
     print(shown(f"{settings.index_dir}: {report.summary()}"))
     return 0
 
@@ -56,10 +67,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from index.builder import apply_changes
     from index.encoders import load_encoder
-    from index.store import IndexStore
 
     settings = Settings.from_args(args)
-    store = IndexStore(settings.index_dir)
+    store = settings.index_store()
     store.read_manifest()  # a clear error when there is no index
     report = apply_changes(
         store, encoder=load_encoder(settings.encoder), removals=args.doc_ids, progress=False
@@ -173,7 +183,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from api.observe import configure_logging
-    from index.store import IndexStore
 
     settings = Settings.from_args(args)  # a bad setting (token, limit) stops here
     configure_logging(fmt=settings.log_format, level=args.log_level)
@@ -181,9 +190,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from index.encoders import load_encoder
         from index.ingest import index_paths
 
-        report = index_paths(
-            IndexStore(settings.index_dir), args.corpus, encoder=load_encoder(settings.encoder)
-        )
+        report = index_paths(settings.index_store(), args.corpus,
+                             encoder=load_encoder(settings.encoder))
         print(shown(f"{settings.index_dir}: {report.summary()}"), file=sys.stderr)
     # Open the index and the models now: a missing or damaged index is one line and exit 2
     # here, not a traceback from the server's startup.
@@ -247,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overlap", type=int, help="sentences shared by consecutive passages")
     p.add_argument("--batch-size", type=int, default=32, help="embedding batch size")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="bulk indexing on Ray: read, clean and chunk in parallel tasks, embed "
+                        "with a pool of actors (a local Ray without ADDRESS; pip install "
+                        "'telusur[ray]')")
+    p.add_argument("--ray-actors", type=int, default=None,
+                   help="embedding actors (default: one per CPU Ray reports)")
     add_common(p)
     p.set_defaults(func=cmd_index)
 

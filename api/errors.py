@@ -14,6 +14,7 @@ from api.settings import ConfigError
 from index.budget import Stopped
 from index.documents import InputError
 from index.encoders import EncoderError
+from index.milvus import MilvusError
 from index.store import IndexStoreError
 from search.models import ModelError
 from search.query import QueryError
@@ -56,6 +57,7 @@ HTTP_STATUS: dict[type[Exception], int] = {
     InputError: 422,  # a document is wrong: fix the named field or file
     IndexStoreError: 503,  # damaged, read-only or busy index: try again once it is fixed/free
     EncoderError: 503,
+    MilvusError: 503,  # the configured Milvus cannot be reached
     ModelError: 503,
     Stopped: 503,  # out of its time budget (or its client left: see CLIENT_CLOSED)
     RateLimited: 429,

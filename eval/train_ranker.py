@@ -46,8 +46,9 @@ def collect(
             continue
         question = understand(q.question, ctx).question
         qvec = searcher.embed_query(question.text)
-        cands = gather(data, query_vector=qvec, lexical_scores=data.lexical.scores(
-            question.weights), allowed=None)
+        lexical = data.lexical.scores(question.weights)
+        cands = gather(data, query_vector=qvec, weights=question.weights, where=None,
+                       lexical=lexical)
         labels = np.array([
             any(it.covered_by(p.doc_id, p.char_start, p.char_end) for it in items)
             for p in map(data.passage, cands.rows)

@@ -25,11 +25,12 @@ from index.encoders import Encoder
 from index.files import load_array
 from index.lexical import Postings
 from index.lexicon import candidates
+from index.milvus import MilvusPassages, new_collection_name
 from index.records import Document, FileResult, Passage
 from index.segments import Segment, SegmentParts, content_hash, merge_segments, passage_terms
-from index.store import SEGMENTS, IndexStore
+from index.store import SEGMENTS, IndexStore, IndexStoreError
 from index.text import word_counts
-from index.vectors import FaissVectorIndex
+from index.vectors import PlainVectors, make_vector_index
 from index.wordvectors import embed_indonesian, shipped_english_vectors
 
 log = logging.getLogger(__name__)
@@ -112,13 +113,15 @@ def embed_documents(
         total=len(texts), desc="Embedding", unit="text", disable=not progress or not texts,
         dynamic_ncols=True,
     ) as bar:
-        for i in range(0, len(texts), batch_size):
+        # An encoder that spreads work over machines (index.bulk) takes bigger calls.
+        step = max(batch_size, int(getattr(encoder, "call_size", batch_size)))
+        for i in range(0, len(texts), step):
             checkpoint(budget, "embedding the next batch")
-            batch = texts[i:i + batch_size]
+            batch = texts[i:i + step]
             vectors[i:i + len(batch)] = encoder.encode_passages(batch, batch_size=batch_size)
             bar.update(len(batch))
     table = np.asarray(passages, dtype=np.int32).reshape(-1, 3)
-    index = FaissVectorIndex.create(encoder.dim, expected_rows=len(table), kind=vector_kind)
+    index = make_vector_index(encoder.dim, expected_rows=len(table), kind=vector_kind)
     index.add(vectors[:len(table)])
     words = word_counts(d.text for d in docs)
     lexicon_words = (candidates(words) if shipped_english_vectors(encoder.id) is not None
@@ -239,6 +242,12 @@ def apply_changes(
         manifest = store.read_manifest() if not rebuild and store.exists() else None
         if manifest is not None:
             store.check_encoder(manifest, encoder.id)
+        replaced = _replaced_store(store) if rebuild else None
+        store_info = (manifest.get("store") if manifest else None) or (
+            {"kind": "milvus", "collection": new_collection_name()}
+            if store.backend == "milvus" else {"kind": "local"})
+        if store_info["kind"] == "milvus":
+            vector_kind = PlainVectors.kind  # Milvus serves the nearest-neighbour search
         stored = ChunkerConfig(**manifest["chunker"]) if manifest else None
         chunker = chunker or stored or ChunkerConfig()
         rechunk = manifest is not None and stored != chunker
@@ -273,10 +282,21 @@ def apply_changes(
         report.generation = store.commit(
             segments=[{"name": e.name, "deleted": e.deleted} for e in entries], new=new,
             encoder={"id": encoder.id, "dim": encoder.dim}, chunker=chunker.to_dict(),
+            store=store_info, previous=manifest,
         )
+        if replaced is not None and replaced.collection != store_info.get("collection"):
+            replaced.drop()  # a rebuild wrote a new collection; the old one is unreferenced
         report.documents = sum(e.live for e in entries)
         report.passages = _live_passages(store, entries, new)
     return report
+
+
+def _replaced_store(store: IndexStore) -> MilvusPassages | None:
+    """The Milvus collection of the index a rebuild replaces (None if none or unreadable)."""
+    try:
+        return store.external(store.read_manifest()) if store.exists() else None
+    except IndexStoreError:
+        return None
 
 
 def _tier(live: int) -> int:

@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from index.columns import DocColumns
 from index.lexical import LexicalIndex
 from index.records import Document, Passage
+from index.retrieval import LocalRetriever, Retriever, RowMasks
 from index.segments import Segment
 
 DOCUMENT_CACHE = 4096  # parsed documents kept per generation (texts are read on demand)
@@ -25,10 +27,13 @@ def _offsets(counts: list[int]) -> np.ndarray:
 
 
 def _globalise(tables: list[np.ndarray], doc_offsets: np.ndarray) -> np.ndarray:
-    """Stack (doc row, start, end) tables with each segment's doc rows made global."""
+    """Stack (doc row, start, end) tables with each segment's doc rows made global (one
+    segment's table is used as it is: memory-mapped, not copied)."""
     if not tables:
-        return np.zeros((0, 3), dtype=np.int64)
-    out = np.vstack([np.asarray(t, dtype=np.int64).reshape(-1, 3) for t in tables])
+        return np.zeros((0, 3), dtype=np.int32)
+    if len(tables) == 1:
+        return tables[0]
+    out = np.vstack([np.asarray(t, dtype=np.int32).reshape(-1, 3) for t in tables])
     out[:, 0] += np.repeat(doc_offsets[:-1], [len(t) for t in tables])
     return out
 
@@ -47,7 +52,7 @@ class IndexData:
         self.passage_offsets = _offsets([s.n_passages for s in segments])
         self.sentence_offsets = _offsets([len(s.sentences) for s in segments])
         self.doc_ids: list[str] = [i for s in segments for i in s.doc_ids]
-        self.doc_meta: list[dict[str, Any]] = [m for s in segments for m in s.doc_meta]
+        self.columns = DocColumns.concat([s.columns for s in segments])
         self.doc_live = (~np.concatenate(deleted)) if deleted else np.zeros(0, dtype=bool)
         self.doc_rows = {self.doc_ids[r]: int(r) for r in np.flatnonzero(self.doc_live)}
         self.passages = _globalise([s.passages for s in segments], self.doc_offsets)
@@ -62,9 +67,7 @@ class IndexData:
         rows = np.arange(len(self.doc_ids))
         self._sent_lo = np.searchsorted(doc_col, rows, side="left")
         self._sent_hi = np.searchsorted(doc_col, rows, side="right")
-        doc_lang = np.array([m.get("lang") or "" for m in self.doc_meta], dtype=object)
-        self.passage_lang = (doc_lang[self.passage_doc_rows] if len(doc_lang)
-                             else np.zeros(0, dtype=object))
+        self.passage_lang_code = self.columns.lang[self.passage_doc_rows]
         self.lexical = LexicalIndex([s.postings for s in segments], self.live)
         # The corpus vocabulary: word -> [occurrences, capitalised] (words of deleted
         # documents count until their segment is merged or purged).
@@ -75,6 +78,10 @@ class IndexData:
                 got[0] += n
                 got[1] += caps
         self.document_at = lru_cache(maxsize=DOCUMENT_CACHE)(self._read_document)
+        # The store backend that answers first-stage retrieval (``index.store`` swaps in the
+        # Milvus one for an index whose manifest names it).
+        self.masks = RowMasks(self)
+        self.retriever: Retriever = LocalRetriever(self)
 
     # ---- sizes and identity ----------------------------------------------------------------
     @property
@@ -112,10 +119,21 @@ class IndexData:
         row = self.doc_rows.get(doc_id)
         return None if row is None else self.document_at(row)
 
+    def doc_meta(self, doc_row: int) -> dict[str, Any]:
+        """A document's metadata without its text."""
+        seg, local = self._segment_of(self.doc_offsets, doc_row)
+        return seg.doc_meta(local)
+
     def live_documents(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(document row, metadata without text) of every live document, in index order."""
         for row in np.flatnonzero(self.doc_live):
-            yield int(row), self.doc_meta[row]
+            yield int(row), self.doc_meta(int(row))
+
+    def passage_langs(self, rows: np.ndarray) -> np.ndarray:
+        """The language of each passage row ("" when unknown), as strings."""
+        langs = np.array(self.columns.langs, dtype=object)
+        out: np.ndarray = langs[self.passage_lang_code[np.asarray(rows, dtype=np.int64)]]
+        return out
 
     def passage_counts(self) -> np.ndarray:
         """Passages per document row."""

@@ -11,13 +11,17 @@ Layout of ``segments/seg-000012/``::
     sentences.npy        (n, 3) int32: document row, char start, char end
     sentence_vectors.npy float16 sentence vectors
     minhash.npy          (n, 128) uint32 MinHash signatures of the texts (``index.duplicates``)
-    dense.faiss          the passage vectors (``index.vectors``)
+    passage_vectors.npy  float16 passage vectors (what ``vectors(rows)`` returns for
+                         ``hnsw_sq8``, what merges and an external vector store are fed)
+    dense.faiss          the passage ANN index (``index.vectors``; absent when the ANN is
+                         served by an external store, ``vector_index: "external"``)
     postings/            BM25 postings of the passages (``index.lexical``)
     words.json           the documents' vocabulary: word -> [occurrences, capitalised]
     lexicon_words.json   the commonest words, embedded for the induced lexicon, and
     lexicon_vectors.npy  their float16 vectors (``index.wordvectors``)
 
-Texts are read on demand (memory-mapped), so opening a large index costs the metadata only.
+Texts, vectors and document metadata are read on demand (memory-mapped), so opening a large
+index costs the filter columns (``index.columns``) and the ids only.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ from typing import Any
 
 import numpy as np
 
+from index.columns import DocColumns
 from index.duplicates import NUM_PERM, signatures
 from index.files import load_array, sha256_file
 from index.lexical import Postings
 from index.lexicon import DEFAULT_MAX_WORDS, candidates
 from index.records import Document
 from index.text import terms, word_counts
-from index.vectors import FaissVectorIndex, VectorIndex
+from index.vectors import FaissVectorIndex, PlainVectors, VectorIndex, make_vector_index
 
 SEGMENT_FORMAT = "telusur-segment"
 SIGNATURES = "minhash.npy"
@@ -104,7 +109,11 @@ def write_segment(path: Path, parts: SegmentParts, *, encoder_id: str) -> None:
         [d.text for d in docs])
     np.save(path / SIGNATURES, np.asarray(sigs, dtype=np.uint32).reshape(len(docs), NUM_PERM),
             allow_pickle=False)
-    parts.vectors.save(path / "dense.faiss")
+    np.save(path / "passage_vectors.npy",
+            parts.vectors.vectors(np.arange(len(parts.vectors))).astype(np.float16),
+            allow_pickle=False)
+    if parts.vectors.kind != PlainVectors.kind:
+        parts.vectors.save(path / "dense.faiss", with_vectors=False)
     parts.postings.save(path / "postings")
     words = parts.words or word_counts(d.text for d in docs)
     (path / "words.json").write_text(json.dumps(words, ensure_ascii=False, sort_keys=True),
@@ -182,14 +191,17 @@ class Segment:
             raise SegmentError(f"{self.name} was embedded with {self.meta.get('encoder')!r}")
         self._verify()
         try:
-            self.doc_meta = [json.loads(line) for line in
-                             (path / "docs.jsonl").read_text("utf-8").splitlines() if line]
+            self._docs = _map(path / "docs.jsonl")
+            self.columns, self._meta_offsets = _read_columns(self._docs)
             self.doc_ids, self.hashes = read_keys(path)
             self.text_offsets = np.load(path / "text_offsets.npy", allow_pickle=False)
             self.passages = load_array(path / "passages.npy")
             self.sentences = load_array(path / "sentences.npy")
             self.sentence_vectors = load_array(path / "sentence_vectors.npy")
-            self.vectors: VectorIndex = FaissVectorIndex.load(path / "dense.faiss")
+            exact = load_array(path / "passage_vectors.npy")
+            self.vectors: VectorIndex = (
+                PlainVectors(exact) if self.meta.get("vector_index") == PlainVectors.kind
+                else FaissVectorIndex.load(path / "dense.faiss", exact=exact))
             self.postings = Postings.load(path / "postings")
             self.words: dict[str, list[int]] = json.loads(
                 (path / "words.json").read_text("utf-8"))
@@ -201,7 +213,7 @@ class Segment:
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise SegmentError(f"{self.name} is damaged ({exc})") from None
         counts = self.meta["counts"]
-        if not (len(self.doc_meta) == len(self.doc_ids) == counts["documents"]
+        if not (len(self.columns) == len(self.doc_ids) == counts["documents"]
                 == len(self.text_offsets) - 1
                 and len(self.passages) == len(self.vectors) == counts["passages"]
                 == self.postings.n_rows
@@ -240,8 +252,14 @@ class Segment:
         lo, hi = int(self.text_offsets[row]), int(self.text_offsets[row + 1])
         return self._texts[lo:hi].decode("utf-8")
 
+    def doc_meta(self, row: int) -> dict[str, Any]:
+        """A document's metadata (no text), read from ``docs.jsonl``."""
+        lo, hi = int(self._meta_offsets[row]), int(self._meta_offsets[row + 1])
+        meta: dict[str, Any] = json.loads(self._docs[lo:hi])
+        return meta
+
     def document(self, row: int) -> Document:
-        return Document.from_dict({**self.doc_meta[row], "text": self.text(row)})
+        return Document.from_dict({**self.doc_meta(row), "text": self.text(row)})
 
     @property
     def signatures(self) -> np.ndarray:
@@ -277,7 +295,7 @@ def merge_segments(
         sent_vecs.append(np.asarray(seg.sentence_vectors)[skeep])
     all_vecs = np.vstack(vec_rows)
     dim = all_vecs.shape[1]
-    vectors = FaissVectorIndex.create(dim, expected_rows=len(all_vecs), kind=kind)
+    vectors = make_vector_index(dim, expected_rows=len(all_vecs), kind=kind)
     vectors.add(all_vecs)
     words = word_counts(d.text for d in docs)
     # The lexicon words already embedded by the parts, the commonest of the merged vocabulary.
@@ -298,6 +316,24 @@ def merge_segments(
 def passage_terms(documents: Sequence[Document], passages: np.ndarray) -> list[list[str]]:
     """BM25 terms of each passage (rows of ``passages`` index ``documents``)."""
     return [terms(documents[int(d)].text[int(s):int(e)]) for d, s, e in passages]
+
+
+def _read_columns(docs: bytes | mmap.mmap) -> tuple[DocColumns, np.ndarray]:
+    """Filter columns and line offsets of ``docs.jsonl`` (one pass; the dicts are dropped)."""
+    langs, sources, published, offsets = [], [], [], [0]
+    pos, size = 0, len(docs)
+    while pos < size:
+        end = docs.find(b"\n", pos)
+        end = size if end < 0 else end + 1
+        if end - pos > 1:
+            m = json.loads(docs[pos:end])
+            langs.append(m.get("lang"))
+            sources.append(m.get("source"))
+            published.append(m.get("published"))
+            offsets.append(end)
+        pos = end
+    cols = DocColumns.build(langs=langs, sources=sources, published=published)
+    return cols, np.asarray(offsets, dtype=np.int64)
 
 
 def _map(path: Path) -> bytes | mmap.mmap:

@@ -39,7 +39,15 @@ import numpy as np
 
 from index.files import fsync_dir, fsync_tree
 from index.generation import IndexData
-from index.segments import Segment, SegmentError, SegmentParts, read_keys, write_segment
+from index.milvus import MilvusError, MilvusPassages, MilvusRetriever, sync_before
+from index.segments import (
+    Segment,
+    SegmentError,
+    SegmentParts,
+    content_hash,
+    read_keys,
+    write_segment,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,9 @@ FORMAT = "telusur-index"
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 SEGMENTS = "segments"
+BACKENDS = ("local", "milvus")
+MILVUS_LITE_FILE = "milvus.db"
+PENDING = "milvus-pending.json"  # keys inserted by a write that has not switched CURRENT yet
 KEEP_GENERATIONS = 2
 _GENERATION_NAME = re.compile(r"gen-[0-9]{1,12}")
 
@@ -89,11 +100,34 @@ def publish(src: Path, dst: Path) -> None:
 
 
 class IndexStore:
-    """Reads and writes generations of one index directory."""
+    """Reads and writes generations of one index directory.
 
-    def __init__(self, index_dir: str | Path) -> None:
+    ``backend`` (``local`` or ``milvus``) is used when an index is created (or rebuilt);
+    afterwards the manifest's ``store`` entry decides, so readers need only ``milvus_uri``
+    (default: a Milvus Lite file ``milvus.db`` inside the index directory).
+    """
+
+    def __init__(self, index_dir: str | Path, *, backend: str = "local",
+                 milvus_uri: str | None = None) -> None:
         self.dir = Path(index_dir).expanduser()
         self._recovered: str | None = None
+        if backend not in BACKENDS:
+            raise IndexStoreError(
+                f"unknown store {backend!r}: set TELUSUR_STORE to one of {', '.join(BACKENDS)}")
+        self.backend = backend
+        self.milvus_uri = milvus_uri or str(self.dir / MILVUS_LITE_FILE)
+
+    def external(self, manifest: dict[str, Any] | None) -> MilvusPassages | None:
+        """The Milvus collection an index's manifest names (None for the local store)."""
+        info = (manifest or {}).get("store") or {"kind": "local"}
+        if info.get("kind") != "milvus":
+            return None
+        try:
+            return MilvusPassages(self.milvus_uri, str(info["collection"]),
+                                  int(manifest["encoder"]["dim"]) if manifest else 0)
+        except MilvusError as exc:
+            raise IndexStoreError(f"index at {self.dir} is stored in Milvus: {exc}; set "
+                                  "TELUSUR_MILVUS_URI to its server") from None
 
     # ---- reading -------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -230,7 +264,16 @@ class IndexStore:
             mask[np.asarray(entry["deleted"], dtype=np.int64)] = True
             segments.append(seg)
             deleted.append(mask)
-        return IndexData(manifest=manifest, generation=gen, segments=segments, deleted=deleted)
+        data = IndexData(manifest=manifest, generation=gen, segments=segments, deleted=deleted)
+        ext = self.external(manifest)
+        if ext is not None:
+            if not ext.exists():
+                raise IndexStoreError(
+                    f"index at {self.dir} is stored in Milvus collection {ext.collection!r}, "
+                    f"which {ext.uri} does not have; " + _repair_hint(self.dir))
+            ext.load()
+            data.retriever = MilvusRetriever(data, ext)
+        return data
 
     def segment_keys(
         self, manifest: dict[str, Any],
@@ -314,10 +357,21 @@ class IndexStore:
     def commit(
         self, *, segments: Sequence[dict[str, Any]], new: dict[str, SegmentParts],
         encoder: dict[str, Any], chunker: dict[str, Any],
+        store: dict[str, Any] | None = None, previous: dict[str, Any] | None = None,
     ) -> str:
         """Write the ``new`` segments, then a generation listing ``segments`` (each
         ``{"name", "deleted"}``), and switch CURRENT to it; returns the generation's name.
-        Call with the write lock held."""
+        ``store``: the manifest's store entry (Milvus: its collection is brought up to date
+        around the switch; ``previous`` is the manifest being replaced). Call with the write
+        lock held."""
+        manifest_store = store or {"kind": "local"}
+        ext = self.external({"store": manifest_store, "encoder": encoder})
+        dropped: set[str] = set()
+        if ext is not None:
+            for parts in new.values():
+                parts.hashes = parts.hashes or [content_hash(d) for d in parts.documents]
+            dropped = sync_before(ext, self.dir / SEGMENTS, segments=segments, new=new,
+                                  previous=previous, pending=self.dir / PENDING)
         seg_dir = self.dir / SEGMENTS
         seg_dir.mkdir(parents=True, exist_ok=True)
         for name, parts in new.items():
@@ -338,6 +392,7 @@ class IndexStore:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "encoder": encoder,
             "chunker": chunker,
+            "store": manifest_store,
             "segments": [{"name": s["name"], "deleted": sorted(int(r) for r in s["deleted"])}
                          for s in segments],
         }
@@ -351,6 +406,9 @@ class IndexStore:
             f.flush()
             os.fsync(f.fileno())
         publish(pointer, self.dir / CURRENT)
+        if ext is not None:
+            ext.delete_documents(dropped)
+            (self.dir / PENDING).unlink(missing_ok=True)
         self._collect_garbage(keep=gen)
         return gen
 

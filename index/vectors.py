@@ -3,8 +3,15 @@
 ``VectorIndex`` is what the rest of Telusur asks of a dense index: rows numbered 0..n-1 in the
 order they were added, inner-product search restricted to an allowed set of rows, the stored
 vectors of given rows, removal, and persistence. Vectors are L2-normalised, so inner product
-is cosine similarity. A second backend (a server-side vector database) implements the same
-methods; ``index.segments`` and ``search`` only use these.
+is cosine similarity. ``index.milvus.MilvusVectorIndex`` implements the same methods on a
+Milvus collection; ``index.segments`` and ``search`` only use these.
+
+Kinds: ``flat`` (exact, float32 in FAISS), ``hnsw`` (HNSW over float32) and ``hnsw_sq8``
+(HNSW over 8-bit scalar-quantised codes, the default from ``AUTO_HNSW_MIN`` rows): the graph
+walk scores the codes (a quarter of float32's memory) and the best ``RESCORE`` x k are
+re-scored exactly against the segment's float16 vectors, which are memory-mapped from
+``passage_vectors.npy`` and are also what ``vectors(rows)`` returns — there is no second
+float32 copy of a large segment in memory.
 """
 
 from __future__ import annotations
@@ -27,10 +34,16 @@ HNSW_EF_CONSTRUCTION = 80
 # 256: at 1M (efConstruction 40) recall@10 rose 0.75 -> 0.85 from efSearch 96 -> 256 while
 # p50 stayed ~1 ms (1 thread), far under the 5 ms budget; at 100k p50 was ~2 ms.
 HNSW_EF_SEARCH = 256
+# A filter keeping a share s of the rows leaves the walk ~s x efSearch usable candidates:
+# efSearch grows as 1/s, up to this cap (past it, exact scoring of the kept rows is cheaper).
+HNSW_EF_FILTERED_MAX = 2048
+# hnsw_sq8 re-scores this many times k candidates exactly (float16) before cutting to k.
+RESCORE = 4
 # With a filter that keeps few rows, scoring those rows exactly is cheaper (and exact) than a
 # graph walk that must skip most of what it visits.
 EXACT_BELOW = 4096
-KINDS = ("auto", "flat", "hnsw")
+KINDS = ("auto", "flat", "hnsw", "hnsw_sq8", "external")
+HNSW_KINDS = ("hnsw", "hnsw_sq8")
 
 
 class VectorIndex(Protocol):
@@ -56,26 +69,32 @@ class VectorIndex(Protocol):
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored float32 vectors of ``rows``."""
 
-    def save(self, path: Path) -> None: ...
+    def save(self, path: Path, *, with_vectors: bool = True) -> None: ...
 
 
 def choose_kind(n: int, kind: str = "auto") -> str:
     if kind not in KINDS:
-        raise ValueError(f"unknown vector index kind {kind!r}: use auto, flat or hnsw")
+        raise ValueError(f"unknown vector index kind {kind!r}: use {', '.join(KINDS)}")
     if kind == "auto":
-        return "hnsw" if n >= AUTO_HNSW_MIN else "flat"
+        return "hnsw_sq8" if n >= AUTO_HNSW_MIN else "flat"
     return kind
 
 
 class FaissVectorIndex:
-    """Exact inner product (``flat``) or an HNSW graph (``hnsw``) over float32 vectors."""
+    """Exact inner product (``flat``) or an HNSW graph over float32 (``hnsw``) or 8-bit codes
+    re-scored against float16 vectors (``hnsw_sq8``)."""
 
-    def __init__(self, index: Any, kind: str, removed: np.ndarray | None = None) -> None:
+    def __init__(
+        self, index: Any, kind: str, removed: np.ndarray | None = None,
+        exact: np.ndarray | None = None,
+    ) -> None:
         self._index: Any = index  # faiss' SWIG classes carry no useful types
         self.kind = kind
         self.dim = int(index.d)
         self._removed = removed if removed is not None else np.zeros(index.ntotal, dtype=bool)
         self._xb: np.ndarray | None = None
+        # hnsw_sq8: the float16 vectors (memory-mapped once saved), for re-scoring.
+        self._exact = exact
 
     @classmethod
     def create(cls, dim: int, *, expected_rows: int = 0, kind: str = "auto") -> FaissVectorIndex:
@@ -83,11 +102,17 @@ class FaissVectorIndex:
         index: Any
         if kind == "hnsw":
             index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            index.hnsw.efSearch = HNSW_EF_SEARCH
+        elif kind == "hnsw_sq8":
+            faiss_: Any = faiss
+            index = faiss_.IndexHNSWSQ(dim, faiss_.ScalarQuantizer.QT_8bit, HNSW_M,
+                                       faiss.METRIC_INNER_PRODUCT)
         else:
             index = faiss.IndexFlatIP(dim)
-        return cls(index, kind)
+        if kind in HNSW_KINDS:
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(index, kind, exact=np.zeros((0, dim), np.float16) if kind == "hnsw_sq8"
+                   else None)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -100,9 +125,21 @@ class FaissVectorIndex:
     def add(self, vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if len(vectors):
+            if not self._index.is_trained:
+                # The quantiser's per-dimension ranges come from the first rows added; unit
+                # vectors keep every component in [-1, 1], so a sample suffices.
+                self._index.train(vectors[:100_000])
             self._index.add(vectors)
+        if self._exact is not None:
+            self._exact = np.concatenate([np.asarray(self._exact),
+                                          vectors.astype(np.float16)])
         self._removed = np.concatenate([self._removed, np.zeros(len(vectors), dtype=bool)])
         self._xb = None
+
+    @property
+    def exact(self) -> np.ndarray | None:
+        """The float16 vectors an ``hnsw_sq8`` index re-scores with (None for other kinds)."""
+        return self._exact
 
     def remove(self, rows: np.ndarray) -> None:
         self._removed[np.asarray(rows, dtype=np.int64)] = True
@@ -118,7 +155,19 @@ class FaissVectorIndex:
         return self._xb
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self._storage()[np.asarray(rows, dtype=np.int64)]
+        rows = np.asarray(rows, dtype=np.int64)
+        if self._exact is not None:
+            return np.asarray(self._exact[rows], dtype=np.float32)
+        out: np.ndarray = self._storage()[rows]
+        return out
+
+    def _rescore(
+        self, q: np.ndarray, k: int, ids: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ids = ids[ids >= 0]
+        sims = self.vectors(ids) @ q
+        top = top_k(sims, k)
+        return sims[top].astype(np.float32), ids[top]
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
@@ -128,11 +177,12 @@ class FaissVectorIndex:
         if allowed is not None:
             mask = allowed if mask is None else (mask & allowed)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        fetch = k * RESCORE if self.kind == "hnsw_sq8" else k
         if mask is None:
             k = min(k, n)
             if k <= 0:
                 return np.zeros(0, np.float32), np.zeros(0, np.int64)
-            scores, ids = self._index.search(q, k)
+            scores, ids = self._index.search(q, min(fetch, n))
         else:
             rows = np.flatnonzero(mask)
             k = min(k, len(rows))
@@ -145,23 +195,38 @@ class FaissVectorIndex:
             bitmap = np.packbits(mask, bitorder="little")
             selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
             faiss_: Any = faiss
-            params = (faiss_.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH)
-                      if self.kind == "hnsw" else faiss_.SearchParameters(sel=selector))
-            scores, ids = self._index.search(q, k, params=params)
+            if self.kind in HNSW_KINDS:
+                ef = min(HNSW_EF_FILTERED_MAX, int(HNSW_EF_SEARCH * n / len(rows)))
+                params = faiss_.SearchParametersHNSW(sel=selector, efSearch=max(ef, fetch))
+            else:
+                params = faiss_.SearchParameters(sel=selector)
+            scores, ids = self._index.search(q, min(fetch, len(rows)), params=params)
+        if self.kind == "hnsw_sq8":
+            return self._rescore(q[0], k, ids[0].astype(np.int64))
         keep = ids[0] >= 0  # HNSW pads with -1 when it finds fewer than k
         return scores[0][keep], ids[0][keep].astype(np.int64)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, with_vectors: bool = True) -> None:
+        """Write the index; an ``hnsw_sq8`` index's float16 vectors go beside it (unless the
+        caller stores them itself: ``with_vectors=False``)."""
         faiss.write_index(self._index, str(path))
+        if self._exact is not None and with_vectors:
+            np.save(exact_path(path), np.asarray(self._exact), allow_pickle=False)
         if self._removed.any():
             np.save(removed_path(path), self._removed, allow_pickle=False)
 
     @classmethod
-    def load(cls, path: Path) -> FaissVectorIndex:
+    def load(cls, path: Path, *, exact: np.ndarray | None = None) -> FaissVectorIndex:
+        """``exact``: the float16 vectors of an ``hnsw_sq8`` index (default: memory-mapped
+        from beside it)."""
         index: Any = faiss.read_index(str(path))
         if isinstance(index, faiss.IndexHNSW):
             index.hnsw.efSearch = HNSW_EF_SEARCH
-            kind = "hnsw"
+            kind = "hnsw_sq8" if isinstance(index, faiss.IndexHNSWSQ) else "hnsw"
+            if kind == "hnsw_sq8" and exact is None and exact_path(path).is_file():
+                exact = np.load(exact_path(path), mmap_mode="r", allow_pickle=False)
+            if kind == "hnsw_sq8" and (exact is None or len(exact) != index.ntotal):
+                raise ValueError(f"{path}: hnsw_sq8 needs the segment's float16 vectors")
         elif isinstance(index, faiss.IndexFlat):
             kind = "flat"
         else:
@@ -170,7 +235,57 @@ class FaissVectorIndex:
         removed = np.load(rp, allow_pickle=False) if rp.is_file() else None
         if removed is not None and len(removed) != index.ntotal:
             raise ValueError(f"{rp}: does not match {path.name}")
-        return cls(index, kind, removed)
+        return cls(index, kind, removed, exact if kind == "hnsw_sq8" else None)
+
+
+def exact_path(path: Path) -> Path:
+    return path.with_name(path.name + ".f16.npy")
+
+
+class PlainVectors:
+    """Float16 vectors and exact search, no ANN structure: a segment's vectors when the
+    nearest-neighbour search is served by an external store (``index.milvus``); searching
+    it directly is exact and linear in the rows (fine for the small sets it is used on)."""
+
+    kind = "external"
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self._x = vectors
+        self.dim = int(vectors.shape[1])
+        self._removed = np.zeros(len(vectors), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._x)
+
+    def add(self, vectors: np.ndarray) -> None:
+        x = np.asarray(vectors, dtype=np.float16).reshape(-1, self.dim)
+        self._x = np.concatenate([np.asarray(self._x), x])
+        self._removed = np.concatenate([self._removed, np.zeros(len(x), dtype=bool)])
+
+    def remove(self, rows: np.ndarray) -> None:
+        self._removed[np.asarray(rows, dtype=np.int64)] = True
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self._x[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        mask = ~self._removed if allowed is None else (allowed & ~self._removed)
+        rows = np.flatnonzero(mask)
+        sims = self.vectors(rows) @ np.asarray(query, dtype=np.float32).reshape(-1)
+        top = top_k(sims, k)
+        return sims[top].astype(np.float32), rows[top]
+
+    def save(self, path: Path, *, with_vectors: bool = True) -> None:
+        np.save(path, np.asarray(self._x, dtype=np.float16), allow_pickle=False)
+
+
+def make_vector_index(dim: int, *, expected_rows: int = 0, kind: str = "auto") -> VectorIndex:
+    """An empty vector index of ``kind`` (``external``: vectors only, see ``PlainVectors``)."""
+    if kind == PlainVectors.kind:
+        return PlainVectors(np.zeros((0, dim), np.float16))
+    return FaissVectorIndex.create(dim, expected_rows=expected_rows, kind=kind)
 
 
 def removed_path(path: Path) -> Path:

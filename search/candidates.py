@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.generation import IndexData
-from index.vectors import top_k
+from index.retrieval import RowFilter, retrieved
 
 # How many candidates each retriever contributes to fusion and reranking.
 CANDIDATES_PER_RETRIEVER = 50
@@ -38,25 +39,16 @@ class Candidates:
 
 
 def gather(
-    data: IndexData, *, query_vector: np.ndarray | None, lexical_scores: np.ndarray | None,
-    allowed: np.ndarray | None, per_retriever: int = CANDIDATES_PER_RETRIEVER,
+    data: IndexData, *, query_vector: np.ndarray | None,
+    weights: Mapping[str, float] | None, where: RowFilter | None,
+    lexical: np.ndarray | None = None, per_retriever: int = CANDIDATES_PER_RETRIEVER,
 ) -> Candidates:
-    """Union of the dense and the BM25 top lists (inside ``allowed``, a mask over passage
-    rows), each candidate scored by both."""
-    mask = data.live if allowed is None else (data.live & allowed)
-    if not mask.any():
-        return Candidates.empty()
-    dense_rows = np.zeros(0, np.int64)
-    lex_rows = np.zeros(0, np.int64)
-    if query_vector is not None:
-        _, dense_rows = data.dense_search(query_vector, per_retriever, allowed)
-    if lexical_scores is not None:
-        pool = np.where(mask, lexical_scores, 0.0)
-        top = top_k(pool, per_retriever)
-        lex_rows = top[pool[top] > 0].astype(np.int64)
-    rows = np.unique(np.concatenate([dense_rows, lex_rows]))
-    return scored(data, rows, query_vector=query_vector, lexical_scores=lexical_scores,
-                  in_dense=np.isin(rows, dense_rows), in_lexical=np.isin(rows, lex_rows))
+    """Union of the dense and the BM25 top lists (inside ``where``), each candidate scored
+    by both — answered by the generation's store backend (``index.retrieval``); ``lexical``
+    holds BM25 scores over all rows when the caller has them already."""
+    got = data.retriever.gather(query_vector=query_vector, weights=weights, where=where,
+                                k=per_retriever, lexical=lexical)
+    return Candidates(got.rows, got.dense, got.lexical, got.in_dense, got.in_lexical)
 
 
 def scored(
@@ -64,9 +56,6 @@ def scored(
     lexical_scores: np.ndarray | None, in_dense: np.ndarray, in_lexical: np.ndarray,
 ) -> Candidates:
     """Candidates of the given passage rows, each scored by both retrievers."""
-    dense = (data.passage_vectors(rows) @ query_vector if query_vector is not None
-             else np.zeros(len(rows), np.float32))
-    lexical = (lexical_scores[rows] if lexical_scores is not None
-               else np.zeros(len(rows), np.float32))
-    return Candidates(rows, dense.astype(np.float32), lexical.astype(np.float32),
-                      in_dense, in_lexical)
+    got = retrieved(data, rows, rows[in_dense], rows[in_lexical], query_vector,
+                    lexical_scores[rows] if lexical_scores is not None else None)
+    return Candidates(got.rows, got.dense, got.lexical, got.in_dense, got.in_lexical)

@@ -7,7 +7,6 @@ spans through it — the only cache of derived values at query time.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +14,10 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from index.columns import day_number
 from index.generation import IndexData
 from index.lexicon import DEFAULT_MAX_WORDS, InducedLexicon, candidates, match
+from index.retrieval import RowFilter
 from index.text import lower_words, terms
 from index.wordvectors import shipped_english_vectors
 from search.normalize import Speller
@@ -24,22 +25,6 @@ from search.query import Filters
 from search.spans import TypedSpan, typed_spans
 
 ROW_CACHE = 65_536  # derived values kept per generation, per kind (bounded for big indexes)
-_EPOCH = dt.date(1970, 1, 1)
-
-
-def _day(published: str | None) -> tuple[int, int]:
-    """The first and last day a publication date may mean (a year means the whole year),
-    as days since 1970; (-1, -1) when unknown."""
-    if not published:
-        return -1, -1
-    try:
-        if len(published) == 4:
-            y = int(published)
-            return ((dt.date(y, 1, 1) - _EPOCH).days, (dt.date(y, 12, 31) - _EPOCH).days)
-        d = (dt.date.fromisoformat(published[:10]) - _EPOCH).days
-        return d, d
-    except ValueError:
-        return -1, -1
 
 
 class SearchContext:
@@ -50,16 +35,22 @@ class SearchContext:
         self.passage_spans = lru_cache(maxsize=ROW_CACHE)(self._passage_spans)
         self.sentence_rows = lru_cache(maxsize=ROW_CACHE)(data.sentence_rows)
         self.sentence = lru_cache(maxsize=ROW_CACHE)(self._sentence)
-        meta = data.doc_meta
-        self._doc_source = np.array([(m.get("source") or "").casefold() for m in meta],
-                                    dtype=object)
-        days = np.array([_day(m.get("published")) for m in meta], dtype=np.int64).reshape(-1, 2)
-        self.doc_first_day, self._doc_last_day = days[:, 0], days[:, 1]
+        cols = data.columns
+        self.doc_first_day = cols.first_day
+        years = np.where(cols.first_day >= 0,
+                         cols.first_day.astype("datetime64[D]").astype("datetime64[Y]")
+                         .astype(np.int64) + 1970, -1)
+        year_values = sorted({int(y) for y in years if y >= 0})
+        year_codes = np.where(years >= 0, np.searchsorted(np.array(year_values, np.int64),
+                                                          years), -1)
         self._facets = {
-            "source": _Column.of([m.get("source") for m in meta], key=str.casefold),
-            "year": _Column.of([(m.get("published") or "")[:4] if first >= 0 else None
-                                for m, first in zip(meta, self.doc_first_day, strict=True)]),
-            "lang": _Column.of([m.get("lang") for m in meta]),
+            # Codes 0 of the columns mean "not stated"; the first spelling seen of an outlet
+            # stands for its group.
+            "source": _Column(cols.source.astype(np.int64) - 1,
+                              tuple(_first_spelling(data, cols.source, code, folded)
+                                    for code, folded in enumerate(cols.sources) if code)),
+            "year": _Column(year_codes.astype(np.int64), tuple(str(y) for y in year_values)),
+            "lang": _Column(cols.lang.astype(np.int64) - 1, tuple(cols.langs[1:])),
         }
         self._lock = threading.Lock()
         self._doc_vectors: np.ndarray | None = None
@@ -106,31 +97,22 @@ class SearchContext:
                         terms=terms(text), words=lower_words(text), spans=typed_spans(text))
 
     # ---- filters -----------------------------------------------------------------------------
-    def allowed(self, filters: Filters) -> np.ndarray | None:
-        """A mask over passage rows of what ``filters`` keep (None: no filter), computed with
-        array operations over per-document columns (no loop over passages)."""
+    def where(self, filters: Filters) -> RowFilter | None:
+        """The store-level filter of a query's ``filters`` (None: no filter); the store serves
+        it (row masks cached per filter locally, expressions in Milvus)."""
         if filters.empty:
             return None
-        data = self.data
-        keep = data.doc_live.copy()
-        if filters.docs:
-            wanted = np.zeros(len(keep), dtype=bool)
-            for doc_id in filters.docs:
-                row = data.doc_rows.get(doc_id)
-                if row is not None:
-                    wanted[row] = True
-            keep &= wanted
-        if filters.sources:
-            keep &= np.isin(self._doc_source, [s.casefold() for s in filters.sources])
-        if filters.date_from:
-            keep &= self._doc_last_day >= (filters.date_from - _EPOCH).days
-        if filters.date_to:
-            first = self.doc_first_day
-            keep &= (first >= 0) & (first <= (filters.date_to - _EPOCH).days)
-        mask: np.ndarray = keep[data.passage_doc_rows]
-        if filters.lang:
-            mask &= data.passage_lang == filters.lang
-        return mask
+        return RowFilter(
+            lang=filters.lang, sources=filters.sources, doc_ids=filters.docs,
+            day_from=day_number(filters.date_from) if filters.date_from else None,
+            day_to=day_number(filters.date_to) if filters.date_to else None,
+        )
+
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """A mask over passage rows of what ``filters`` keep (None: no filter); the masks are
+        the store's (``index.retrieval.RowMasks``, cached per filter)."""
+        where = self.where(filters)
+        return None if where is None else self.data.masks.mask(where)
 
     def why_empty(self, filters: Filters) -> str | None:
         """Which filter keeps no passage on its own (or that they keep nothing together);
@@ -181,6 +163,14 @@ class SearchContext:
             if self._doc_vectors is None:
                 self._doc_vectors = build(self.data)
             return self._doc_vectors
+
+
+def _first_spelling(data: IndexData, column: np.ndarray, code: int, folded: str) -> str:
+    """How the first document with this (case-folded) outlet spells it."""
+    rows = np.flatnonzero(column == code)
+    if not len(rows):
+        return folded
+    return str(data.doc_meta(int(rows[0])).get("source") or folded)
 
 
 def _what_there_is(name: str, ctx: SearchContext) -> str:

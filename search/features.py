@@ -75,7 +75,7 @@ def candidate_features(
             span_matches(k, question.qtype) and not words <= question.words
             for k, words in ctx.passage_spans(row)
         ))
-    cross = np.asarray(ctx.data.passage_lang[cands.rows] != question.lang, dtype=np.float32)
+    cross = np.asarray(ctx.data.passage_langs(cands.rows) != question.lang, dtype=np.float32)
     f = {
         "dense": dense, "dense_mm": minmax(dense),
         "dense_gap": dense - dense.max() if n else dense,

@@ -49,7 +49,7 @@ class Ranker(Protocol):
 
 def _cross(cands: Candidates, ctx: SearchContext, question: Question) -> np.ndarray:
     """Per candidate: whether its passage is in another language than the question."""
-    return np.asarray(ctx.data.passage_lang[cands.rows] != question.lang, dtype=bool)
+    return np.asarray(ctx.data.passage_langs(cands.rows) != question.lang, dtype=bool)
 
 
 @dataclass(frozen=True)
