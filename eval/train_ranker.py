@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.dataset import Question, load_questions, relevant_items
-from eval.evaluate import evaluate
+from eval.dataset import Question, load_questions
+from eval.qrels import passage_qrels
+from eval.scoring import evaluate
 from index.builder import index_paths
 from index.encoders import load_encoder
 from index.langid import detect_language
@@ -40,20 +41,17 @@ def collect(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     ctx = searcher.context
     data = ctx.data
-    docs = {d: data.document_at(r) for d, r in data.doc_rows.items()}
     xs, ys = [], []
     for q in questions:
-        items = relevant_items(q, docs)
-        if not items:
+        rels = passage_qrels(q.id, q.relevant, data)
+        if not rels:
             continue
         question = parse_question(q.question, detect_language(q.question))
         qvec = searcher.embed_query(q.question)
         cands = gather(data, query_vector=qvec, lexical_scores=data.lexical.scores(
             question.weights), allowed=None)
-        labels = np.array([
-            any(it.covered_by(p.doc_id, p.char_start, p.char_end) for it in items)
-            for p in map(data.passage, cands.rows)
-        ], dtype=np.float32)
+        labels = np.array([rels.get(data.passage(int(r)).id, 0) > 0 for r in cands.rows],
+                          dtype=np.float32)
         if labels.sum() == 0 or labels.sum() == len(labels):
             continue
         xs.append(matrix(candidate_features(cands, ctx=ctx, question=question,

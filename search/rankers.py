@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -66,8 +67,13 @@ class LearnedRanker:
 
     @classmethod
     def load(cls, encoder_id: str) -> LearnedRanker:
-        p = load_model(model_path("ranker"), kind="ranker", features=FEATURES,
-                       encoder=encoder_id)
+        """The shipped ranker (``search/models/ranker.json``)."""
+        return cls.from_file(model_path("ranker"), encoder_id=encoder_id)
+
+    @classmethod
+    def from_file(cls, path: Path, *, encoder_id: str) -> LearnedRanker:
+        """A ranker file written by ``eval.train_ranker``, checked like the shipped one."""
+        p = load_model(path, kind="ranker", features=FEATURES, encoder=encoder_id)
         return cls(weights=np.asarray(p["weights"], np.float32),
                    mean=np.asarray(p["mean"], np.float32), std=np.asarray(p["std"], np.float32),
                    cross_lexical_scale=float(p["cross_lexical_scale"]))
