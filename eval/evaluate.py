@@ -62,7 +62,7 @@ def format_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-def _configs(args: argparse.Namespace) -> list[Config]:
+def configs_from_args(args: argparse.Namespace) -> list[Config]:
     if args.config:
         configs = [Config.parse(s) for s in args.config]
     else:
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         return run_compare(args, target[1])
     if len(target) != 1:
         raise ValueError("give one labelled set (or: telusur eval compare PATH)")
-    configs = _configs(args)
+    configs = configs_from_args(args)
     session = Session.open(args, target[0])
     try:
         scored = [session.score(c) for c in configs]
