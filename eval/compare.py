@@ -94,8 +94,8 @@ def tables(result: dict[str, Any], *, groups: list[str] | None = None) -> list[T
             continue
         for metric, m in by_metric.items():
             cells = [group, metric, str(m["n"])] + [f"{m['means'][lab]:.3f}" for lab in labels]
-            cells += [f"{p['diff']:+.3f} (p={p['p_bonferroni']:.3f}){'*' if p['significant'] else ''}"
-                      for p in m["pairs"]]
+            cells += [f"{p['diff']:+.3f} (p={p['p_bonferroni']:.3f})"
+                      + ("*" if p["significant"] else "") for p in m["pairs"]]
             rows.append(cells)
     test = ("paired randomization test, "
             f"{result['permutations']} sign flips" if result["test"] == "randomization"
