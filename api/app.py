@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import Services
 from api.errors import HTTP_STATUS, http_status
-from api.routes import admin, ask, documents, health, pages, search
+from api.routes import admin, ask, documents, health, judge, pages, search
 from api.routes.pages import STATIC
 from api.settings import Settings
 from index.encoders import load_encoder
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (pages, search, ask, documents, admin, health):
+    for module in (pages, search, ask, documents, admin, judge, health):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

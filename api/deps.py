@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.settings import Settings
+from index.judgements import JudgementStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
 
@@ -39,6 +40,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_judgements(request: Request) -> JudgementStore:
+    """The judgements file (opened per request: appends are atomic, nothing is cached)."""
+    return JudgementStore(get_settings(request).judgements_path)
+
+
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+JudgementsDep = Annotated[JudgementStore, Depends(get_judgements)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.encoders import DEFAULT_ENCODER
+from index.judgements import FILENAME as JUDGEMENTS_FILE
 from search.rankers import DEFAULT_RANKER
 
 DEFAULT_INDEX_DIR = Path("~/.local/share/telusur/index").expanduser()
@@ -21,6 +22,11 @@ class Settings:
     admin_token: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
     cache_size: int = 2048
+    judgements: Path | None = None  # the judging view's file; None: beside the index
+
+    @property
+    def judgements_path(self) -> Path:
+        return self.judgements or self.index_dir / JUDGEMENTS_FILE
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,6 +38,8 @@ class Settings:
             admin_token=env.get("TELUSUR_ADMIN_TOKEN") or None,
             max_upload_bytes=int(env.get("TELUSUR_MAX_UPLOAD_BYTES") or 10 * 1024 * 1024),
             cache_size=int(env.get("TELUSUR_CACHE_SIZE") or 2048),
+            judgements=Path(env["TELUSUR_JUDGEMENTS"]).expanduser()
+            if env.get("TELUSUR_JUDGEMENTS") else None,
         )
 
     @classmethod

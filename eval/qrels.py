@@ -97,9 +97,9 @@ def passage_qrels(
             continue
         row = data.doc_rows.get(span.doc_id)
         if row is None:
-            pid = _passage_by_id(span.doc_id, data)
-            if pid is not None:
-                out[pid] = max(out.get(pid, 0), span.grade)
+            p = data.passage_by_id(span.doc_id)
+            if p is not None:
+                out[p.id] = max(out.get(p.id, 0), span.grade)
             continue  # otherwise not in this index: nothing can be retrieved for it
         passages = [data.passage(int(r)) for r in data.document_passage_rows(row)]
         exact = [p for p in passages if span.exact_passage
@@ -107,15 +107,6 @@ def passage_qrels(
         for p in exact or [p for p in passages if span.overlaps(p.char_start, p.char_end)]:
             out[p.id] = max(out.get(p.id, 0), span.grade)
     return out
-
-
-def _passage_by_id(passage_id: str, data: IndexData) -> str | None:
-    doc_id, sep, _ = passage_id.rpartition("#")
-    row = data.doc_rows.get(doc_id) if sep else None
-    if row is None:
-        return None
-    found = (data.passage(int(r)).id for r in data.document_passage_rows(row))
-    return passage_id if passage_id in found else None
 
 
 def rank_faithful(scores: Iterable[float]) -> list[float]:

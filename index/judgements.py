@@ -147,7 +147,7 @@ class JudgementStore:
         data = (json.dumps(asdict(judgement), ensure_ascii=False) + "\n").encode("utf-8")
         with self._locked():
             created = not self.path.exists()
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
             try:
                 _cut_torn_tail(fd)
                 view = memoryview(data)

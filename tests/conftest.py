@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from search.engine import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
+# the shared data folder beside the clone (TELUSUR_SHARED points elsewhere, e.g. from a worktree)
+SHARED = Path(os.environ.get("TELUSUR_SHARED") or ROOT.parent / "shared")
 
 
 @pytest.fixture(scope="session")
