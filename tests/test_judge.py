@@ -98,7 +98,8 @@ def judge_client(tmp_path: Path, seed_index_dir: Path, encoder: Encoder) -> Iter
 
     index = tmp_path / "index"
     shutil.copytree(seed_index_dir, index)
-    app = create_app(Settings(index_dir=index, admin_token=TOKEN), services=services(index, encoder))
+    app = create_app(Settings(index_dir=index, admin_token=TOKEN),
+                     services=services(index, encoder))
     with TestClient(app) as c:
         c.index_dir = index  # type: ignore[attr-defined]
         yield c
