@@ -104,7 +104,10 @@ def payload(session: Session, scored: list[Scored]) -> dict[str, Any]:
         "encoder": session.settings.encoder,
         "configurations": {s.config.label: s.config.describe() for s in scored},
         "modes": {s.config.label: s.groups for s in scored},
-        "failures": {s.config.label: failures(lab.questions, s) for s in scored},
+        "failures": {s.config.label: failures(lab.questions, s,
+                                              session.searcher(s.config).context.data)
+                     for s in scored},
+        "indexed": session.indexed,  # what was (re)indexed from the corpus first, if anything
     }
     if lab.judgements:
         out["agreement"] = agreement(lab.judgements)

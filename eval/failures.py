@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eval.dataset import Question
+from index.generation import IndexData
 
 if TYPE_CHECKING:
     from eval.session import Scored
@@ -15,18 +16,23 @@ FAIL_RANK = 5  # the first relevant passage must be in the top 5
 EVIDENCE_CHARS = 300
 
 
-def gold_evidence(q: Question) -> str:
-    """The labelled evidence, readable: quotes, judged passages' text, or document ids."""
+def gold_evidence(q: Question, data: IndexData | None = None) -> str:
+    """The labelled evidence, readable: the quote (or judged passage's text), else the start
+    of the relevant document as the index holds it."""
     parts = []
     for rel in q.relevant:
         if int(rel.get("grade", 1)) <= 0:
             continue
         text = rel.get("evidence")
+        if not text and data is not None:
+            doc = data.document(rel["doc_id"])
+            text = doc.text if doc is not None else None
         parts.append(f"{rel['doc_id']}: “{text[:EVIDENCE_CHARS]}”" if text else rel["doc_id"])
     return " | ".join(parts) or "(no relevant passage: unanswerable)"
 
 
-def failures(questions: Sequence[Question], scored: Scored) -> list[dict[str, Any]]:
+def failures(questions: Sequence[Question], scored: Scored,
+             data: IndexData | None = None) -> list[dict[str, Any]]:
     out = []
     for q, run, row in zip(questions, scored.runs, scored.rows, strict=True):
         rank = row["first_relevant_rank"]
@@ -40,7 +46,7 @@ def failures(questions: Sequence[Question], scored: Scored) -> list[dict[str, An
         top = run.top or {}
         out.append({
             "id": q.id, "lang": q.lang, "category": q.category, "question": q.question,
-            "gold": gold_evidence(q), "gold_answers": q.answers,
+            "gold": gold_evidence(q, data), "gold_answers": q.answers,
             "first_relevant_rank": rank,
             "top_doc": top.get("doc_id"), "top_title": top.get("title"),
             "top_text": top.get("text"),

@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from tests.conftest import ROOT, SHARED
 CLI = [sys.executable, "-m", "api.cli"]
 OUR_SET = ROOT / "eval" / "data" / "telusur_qa.jsonl"
 FACQA = SHARED / "benchmarks" / "facqa"
-N_FACQA = 24  # questions of FacQA valid in the subset (their passages + as many others)
+N_FACQA = 16  # questions of FacQA valid in the subset (their passages + as many others)
 
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -105,7 +106,7 @@ def test_passage_qrels_rule(searcher) -> None:  # noqa: ANN001
 
 # ---- FacQA as BEIR and as our format -----------------------------------------------------------
 @pytest.fixture(scope="module")
-def facqa_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def facqa_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not (FACQA / "valid.jsonl").is_file():
         pytest.skip(f"FacQA is not at {FACQA} (../shared is absent)")
     d = tmp_path_factory.mktemp("facqa")
@@ -128,11 +129,11 @@ def facqa_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
          "metadata": {"lang": q["lang"], "answers": q["answers"]}}) + "\n" for q in valid))
     (beir / "qrels" / "valid.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
         f"{q['id']}\t{r['doc_id']}\t1\n" for q in valid for r in q["relevant"]))
-    return {"dir": d, "ours": ours, "beir": beir}
+    return {"dir": d, "ours": ours, "beir": beir, "n_docs": len(docs)}
 
 
 @pytest.fixture(scope="module")
-def facqa_results(facqa_copies: dict[str, Path]) -> dict[str, dict]:
+def facqa_results(facqa_copies: dict[str, Any]) -> dict[str, dict]:
     d = facqa_copies["dir"]
     out = {}
     for name, args in (
@@ -140,7 +141,8 @@ def facqa_results(facqa_copies: dict[str, Path]) -> dict[str, dict]:
                   str(facqa_copies["ours"] / "corpus.jsonl")]),
         ("beir", [str(facqa_copies["beir"])]),
     ):
-        proc = cli("eval", *args, "--index-dir", str(d / f"index-{name}"), "--json",
+        # one index: the BEIR corpus must read as the very documents of ours (unchanged)
+        proc = cli("eval", *args, "--index-dir", str(d / "index"), "--json",
                    "--run-dir", str(d / f"runs-{name}"), "--quiet")
         out[name] = json.loads(proc.stdout)  # --json alone: the JSON only, on stdout
     return out
@@ -154,13 +156,16 @@ def _without_latency(modes: dict) -> dict:
 def test_beir_copy_of_facqa_scores_the_same_as_our_format(facqa_results, facqa_copies) -> None:  # noqa: ANN001
     ours, beir = facqa_results["ours"], facqa_results["beir"]
     assert ours["n"] == beir["n"] == N_FACQA and beir["format"] == "beir"
+    n_docs = facqa_copies["n_docs"]
+    assert f"{n_docs} added" in ours["indexed"][0]
+    assert f"0 added, 0 updated, {n_docs} unchanged" in beir["indexed"][0]
     assert _without_latency(ours["modes"]) == _without_latency(beir["modes"])
     assert ours["modes"]["hybrid"]["all"]["mrr@10"] > 0.5  # a real run, not empty lists
     d = facqa_copies["dir"]
     for mode in ("hybrid", "dense", "bm25"):
         a = (d / "runs-ours" / f"valid.{mode}.trec").read_text()
         b = (d / "runs-beir" / f"valid.{mode}.trec").read_text()
-        assert a == b and len(a.splitlines()) == N_FACQA * 10
+        assert a == b and len(a.splitlines()) >= N_FACQA * 5  # bm25 lists can be shorter
 
 
 def test_trec_run_files_rescored_with_ranx_give_the_same_figures(facqa_results,  # noqa: ANN001
@@ -254,3 +259,7 @@ def test_beir_folder_errors_name_the_line(tmp_path: Path, seed_index_dir: Path) 
     (beir / "qrels" / "test.tsv").write_text("q9\td1\t1\n")
     proc = cli("eval", str(beir), "--index-dir", str(tmp_path / "i"), "--quiet", check=False)
     assert proc.returncode == 2 and "'q9' has judgements but no text" in proc.stderr
+    (beir / "qrels" / "test.tsv").write_text("q1\td1\t1\n")  # now right: indexed, scored
+    body = json.loads(cli("eval", str(beir), "--index-dir", str(tmp_path / "i"), "--quiet",
+                          "--json", "--no-answers").stdout)
+    assert "1 added" in body["indexed"][0] and body["modes"]["bm25"]["all"]["mrr@10"] == 1.0
