@@ -24,7 +24,7 @@ from api.errors import HTTP_STATUS, RateLimited, Shed, http_status, retry_header
 from api.headers import SecurityHeaders
 from api.limits import ClientRates, EdgeLimits, route_matcher
 from api.observe import Metrics, RequestContext
-from api.routes import admin, ask, docs, documents, health, metrics, pages, search
+from api.routes import admin, ask, docs, documents, health, judge, metrics, pages, search
 from api.routes.pages import STATIC
 from api.settings import Settings
 from index.budget import Stopped
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.metrics = telemetry = Metrics()
     telemetry.gauges(lambda: _gauges(app))
     _install_error_handlers(app, telemetry)
-    for module in (pages, search, ask, documents, admin, health, docs, metrics):
+    for module in (pages, search, ask, documents, admin, judge, health, docs, metrics):
         app.include_router(module.router)
     app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.assets_dir()), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -14,6 +14,7 @@ from api.limits import Gate
 from api.observe import Metrics
 from api.settings import Settings
 from api.writer import WriteLane
+from index.judgements import JudgementStore
 from search.answer.ask import Answerer
 from search.engine import Searcher
 
@@ -68,6 +69,9 @@ def get_guards(request: Request) -> Guards:
 def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
+def get_judgements(request: Request) -> JudgementStore:
+    """The judgements file (opened per request: appends are atomic, nothing is cached)."""
+    return JudgementStore(get_settings(request).judgements_path)
 
 
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
@@ -75,3 +79,4 @@ AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 GuardsDep = Annotated[Guards, Depends(get_guards)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+JudgementsDep = Annotated[JudgementStore, Depends(get_judgements)]

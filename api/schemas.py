@@ -258,3 +258,57 @@ class WriteOut(BaseModel):
     documents: int
     passages: int
     generation: str | None
+
+
+class JudgementIn(BaseModel):
+    """One relevance judgement from the judging view (its rules: ``index.judgements``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evaluator: str = Field(description="Who is judging", json_schema_extra={"maxLength": 100})
+    query: str = Field(description="The query the passage was pooled for",
+                       json_schema_extra={"maxLength": MAX_QUERY_CHARS})
+    passage_id: str = Field(description="The passage judged (doc_id#n)")
+    grade: int = Field(description="0 not relevant, 1 partly, 2 relevant",
+                       json_schema_extra={"minimum": 0, "maximum": 2})
+
+
+class JudgementOut(BaseModel):
+    evaluator: str
+    query: str
+    query_id: str
+    passage_id: str
+    doc_id: str
+    char_start: int
+    char_end: int
+    grade: int
+    time: str
+
+
+class PoolPassageOut(BaseModel):
+    """A pooled passage, blind: no retrieval mode, rank or score."""
+
+    passage_id: str
+    doc_id: str
+    title: str | None
+    source: str | None
+    published: str | None
+    lang: str | None
+    text: str
+    char_start: int
+    char_end: int
+    grade: int | None = Field(description="This evaluator's latest grade, if judged")
+
+
+class PoolOut(BaseModel):
+    query: str
+    query_id: str
+    evaluator: str
+    passages: list[PoolPassageOut]
+
+
+class JudgedQueryOut(BaseModel):
+    query: str
+    query_id: str
+    judged: int = Field(description="Passages this evaluator has judged for the query")
+    evaluators: list[str]

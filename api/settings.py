@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from index.encoders import DEFAULT_ENCODER
+from index.judgements import FILENAME as JUDGEMENTS_FILE
 from index.store import BACKENDS, IndexStore
 from search.rankers import DEFAULT_RANKER
 
@@ -47,6 +48,11 @@ class Settings:
     # ---- store backend (README "Scaling out") ----
     store: str = "local"  # where a new index keeps vectors and BM25: local or milvus
     milvus_uri: str | None = None  # default: a Milvus Lite file inside the index directory
+    judgements: Path | None = None  # the judging view's file; None: beside the index
+
+    @property
+    def judgements_path(self) -> Path:
+        return self.judgements or self.index_dir / JUDGEMENTS_FILE
 
     def __post_init__(self) -> None:
         check_token(self.admin_token)
@@ -145,4 +151,5 @@ _PARSE: dict[str, Callable[[str, str], Any]] = {
     "admin_token": lambda raw, _: raw or None,
     "rate_limit": lambda raw, _: "" if raw.lower() in ("off", "0", "none") else raw,
     "metrics": _flag,
+    "judgements": lambda raw, _: Path(raw).expanduser(),
 }

@@ -1,91 +1,36 @@
-"""Retrieval and answer metrics, as pure functions over plain lists.
+"""Answer metrics, as pure functions over plain lists (retrieval metrics come from ranx,
+``eval.qrels``).
 
-A question has relevant *items* (``relevant`` entries: a document, optionally narrowed to the
-character span of an evidence quote). A retrieved passage *covers* an item when it comes from
-that document and, if the item has a span, overlaps it. Per question, over the top ``k``:
-
-* ``recall@k``: covered items / items.
-* ``mrr@10``: 1 / rank of the first passage that covers any item (0 if none in the top 10).
-* ``ndcg@10``: binary gain 1 at a rank whose passage covers an item not covered higher up
-  (a second passage of the same item adds nothing), divided by the ideal DCG of
-  ``min(items, 10)`` gains at ranks 1.. — so it stays in [0, 1].
-
-Answer metrics compare case- and whitespace-normalised strings.
+* ``normalize_tokens``: NFKC, lower case, punctuation to spaces, whitespace collapsed
+  (``"Rp 7,6 juta."`` → ``"rp 7 6 juta"``) — for exact match and token F1.
+* ``exact_match`` / ``token_f1``: the highlighted answer span against the best gold answer
+  (SQuAD's definitions, without English article stripping: the answers are Indonesian).
+* ``contains_answer``: answer-in-quote — a gold answer occurs in the quoted text, ignoring
+  case and whitespace only (``"$7,6 juta"`` is not ``"7.6 juta"``).
+* ``abstain_scores``: abstaining is right on an unanswerable question.
+* ``risk_coverage``: the answers given, sorted by confidence; at each coverage (share of all
+  questions answered, most confident first) the risk (share of those answers that are
+  wrong: not holding a gold answer, or any answer to an unanswerable question).
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Item:
-    doc_id: str
-    start: int | None = None
-    end: int | None = None
-
-    def covered_by(self, doc_id: str, start: int, end: int) -> bool:
-        if doc_id != self.doc_id:
-            return False
-        if self.start is None or self.end is None:
-            return True
-        return start < self.end and self.start < end
-
-
-Retrieved = tuple[str, int, int]  # doc_id, char_start, char_end
-
-
-def coverage(retrieved: Sequence[Retrieved], items: Sequence[Item]) -> list[set[int]]:
-    """For each rank, the indices of items that passage covers."""
-    return [{i for i, it in enumerate(items) if it.covered_by(*r)} for r in retrieved]
-
-
-def recall_at(retrieved: Sequence[Retrieved], items: Sequence[Item], k: int) -> float:
-    if not items:
-        return 0.0
-    covered: set[int] = set()
-    for c in coverage(retrieved[:k], items):
-        covered |= c
-    return len(covered) / len(items)
-
-
-def mrr_at(retrieved: Sequence[Retrieved], items: Sequence[Item], k: int = 10) -> float:
-    for rank, c in enumerate(coverage(retrieved[:k], items), 1):
-        if c:
-            return 1.0 / rank
-    return 0.0
-
-
-def ndcg_at(retrieved: Sequence[Retrieved], items: Sequence[Item], k: int = 10) -> float:
-    if not items:
-        return 0.0
-    seen: set[int] = set()
-    dcg = 0.0
-    for rank, c in enumerate(coverage(retrieved[:k], items), 1):
-        new = c - seen
-        if new:
-            dcg += 1.0 / math.log2(rank + 1)
-            seen |= new
-    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(items), k) + 1))
-    return dcg / ideal
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (``q`` in 0..100) of a non-empty list; 0 if empty."""
-    if not values:
-        return 0.0
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q / 100.0
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def normalize_answer(text: str) -> str:
+    """Case and whitespace folded (answer-in-quote, the trainers)."""
     text = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def normalize_tokens(text: str) -> str:
+    """Also punctuation to spaces (exact match, token F1)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(" " if unicodedata.category(c).startswith("P") else c for c in text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -94,6 +39,28 @@ def contains_answer(text: str | None, answers: Sequence[str]) -> bool:
         return False
     norm = normalize_answer(text)
     return any(a.strip() and normalize_answer(a) in norm for a in answers)
+
+
+def exact_match(prediction: str | None, answers: Sequence[str]) -> float:
+    if not prediction:
+        return 0.0
+    p = normalize_tokens(prediction)
+    return float(any(p == normalize_tokens(a) for a in answers if a.strip()))
+
+
+def token_f1(prediction: str | None, answers: Sequence[str]) -> float:
+    """Best token-overlap F1 of ``prediction`` against any gold answer (0 if none)."""
+    if not prediction:
+        return 0.0
+    pred = normalize_tokens(prediction).split()
+    best = 0.0
+    for a in answers:
+        gold = normalize_tokens(a).split()
+        common = sum((Counter(pred) & Counter(gold)).values())
+        if common:
+            precision, recall = common / len(pred), common / len(gold)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
 
 
 def abstain_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> dict[str, float]:
@@ -108,3 +75,31 @@ def abstain_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> dic
         "abstain_recall": tp / n_unanswerable if n_unanswerable else 0.0,
         "abstained_answerable_rate": wrongly / n_answerable if n_answerable else 0.0,
     }
+
+
+def risk_coverage(
+    confidence: Sequence[float], correct: Sequence[bool], *, total: int | None = None,
+) -> tuple[list[float], list[float], float]:
+    """(coverage, risk, area) of the given answers, the most confident first.
+
+    ``confidence`` and ``correct`` are the answers the system gave; ``total`` counts the
+    questions including those it withheld, so coverage is a share of all questions and the
+    curve ends at the system's own coverage. Equally confident answers enter together (one
+    point), so the curve does not depend on their order. The area sums risk × coverage step
+    (AURC: lower is better; ranking every right answer above every wrong one minimises it)."""
+    n = len(confidence)
+    total = max(total or n, n)
+    if n == 0:
+        return [], [], 0.0
+    order = sorted(range(n), key=lambda i: -confidence[i])
+    coverage: list[float] = []
+    risk: list[float] = []
+    wrong = 0
+    area = 0.0
+    for j, i in enumerate(order, 1):
+        wrong += not correct[i]
+        if j == n or confidence[order[j]] != confidence[i]:
+            area += (wrong / j) * (j / total - (coverage[-1] if coverage else 0.0))
+            coverage.append(j / total)
+            risk.append(wrong / j)
+    return coverage, risk, area

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.dataset import load_questions, locate
+from eval.dataset import load_questions
 from eval.metrics import contains_answer, normalize_answer
+from eval.qrels import locate
 from index.chunking import sentence_spans
 from index.readers import read_documents
 from index.text import SPAN_TOKEN

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.dataset import Question, load_questions, relevant_items
-from eval.evaluate import evaluate
+from eval.dataset import Question, load_questions
+from eval.qrels import passage_qrels
+from eval.scoring import evaluate
 from index.encoders import load_encoder
 from index.ingest import index_paths
 from index.store import IndexStore
@@ -38,21 +39,18 @@ def collect(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     ctx = searcher.context
     data = ctx.data
-    docs = {d: data.document_at(r) for d, r in data.doc_rows.items()}
     xs, ys = [], []
     for q in questions:
-        items = relevant_items(q, docs)
-        if not items:
+        rels = passage_qrels(q.id, q.relevant, data)
+        if not rels:
             continue
         question = understand(q.question, ctx).question
         qvec = searcher.embed_query(question.text)
         lexical = data.lexical.scores(question.weights)
         cands = gather(data, query_vector=qvec, weights=question.weights, where=None,
                        lexical=lexical)
-        labels = np.array([
-            any(it.covered_by(p.doc_id, p.char_start, p.char_end) for it in items)
-            for p in map(data.passage, cands.rows)
-        ], dtype=np.float32)
+        labels = np.array([rels.get(data.passage(int(r)).id, 0) > 0 for r in cands.rows],
+                          dtype=np.float32)
         if labels.sum() == 0 or labels.sum() == len(labels):
             continue
         xs.append(matrix(candidate_features(cands, ctx=ctx, question=question,

@@ -144,6 +144,17 @@ class IndexData:
         hi = np.searchsorted(self.passage_doc_rows, doc_row, side="right")
         return np.arange(lo, hi)
 
+    def passage_by_id(self, passage_id: str) -> Passage | None:
+        """The passage ``doc_id#n`` of a live document, or None."""
+        doc_id, sep, n = passage_id.rpartition("#")
+        row = self.doc_rows.get(doc_id) if sep and n.isascii() and n.isdigit() else None
+        if row is None:
+            return None
+        for r in self.document_passage_rows(row):
+            if int(self.passage_ordinals[r]) == int(n):
+                return self.passage(int(r))
+        return None
+
     def passage(self, row: int) -> Passage:
         doc_row, start, end = (int(x) for x in self.passages[row])
         doc = self.document_at(doc_row)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -62,8 +63,14 @@ class LearnedRanker:
 
     @classmethod
     def load(cls, encoder_id: str) -> LearnedRanker:
-        return cls.from_params(load_model(model_path("ranker"), kind="ranker",
-                                          features=FEATURES, encoder=encoder_id))
+        """The shipped ranker (``search/models/ranker.json``)."""
+        return cls.from_file(model_path("ranker"), encoder_id=encoder_id)
+
+    @classmethod
+    def from_file(cls, path: Path, *, encoder_id: str) -> LearnedRanker:
+        """A ranker file written by ``eval.train_ranker``, checked like the shipped one."""
+        return cls.from_params(load_model(path, kind="ranker", features=FEATURES,
+                                          encoder=encoder_id))
 
     @classmethod
     def from_params(cls, p: dict[str, Any]) -> LearnedRanker:

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # hundreds of requests from one client) and room for a slow first query on a busy machine.
 UNHURRIED: dict[str, object] = {"rate_limit": "", "request_budget": 60.0, "queue_wait": 60.0}
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
+# the shared data folder beside the clone (TELUSUR_SHARED points elsewhere, e.g. from a worktree)
+SHARED = Path(os.environ.get("TELUSUR_SHARED") or ROOT.parent / "shared")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ withheld (``answer is None``, with the reason) and the passages still return.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from index.budget import Budget, checkpoint
 from index.records import Document
@@ -51,6 +51,8 @@ class AskResult:
     no_answer_reason: str | None
     hits: list[Hit]
     took_ms: float
+    # per stage: the search's (encode, retrieve, fuse; search = all of it) and the answer's
+    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 class Answerer:
@@ -73,6 +75,7 @@ class Answerer:
         # Sentences come from the top ANSWER_PASSAGES passages, whatever k the user asked for.
         res = searcher.search(replace(query, k=max(query.k, ANSWER_PASSAGES), sort="relevance",
                                       offset=0), budget)
+        t_answer = time.perf_counter()
         q = res.question
         checkpoint(budget, "choosing the answer")
         qvec = (res.query_vector if res.query_vector is not None
@@ -91,6 +94,8 @@ class Answerer:
             question=query.text, question_lang=q.lang, answer=answer,
             confidence=round(float(confidence), 4), no_answer_reason=reason,
             hits=res.hits[:query.k], took_ms=(time.perf_counter() - t0) * 1000,
+            timings_ms=res.timings_ms | {"search": res.took_ms,
+                                         "answer": (time.perf_counter() - t_answer) * 1000},
         )
 
     def quote(self, cands: SentenceCandidates, choice: Choice, q: Question) -> Answer:
