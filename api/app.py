@@ -35,8 +35,9 @@ from search.query import Query
 
 log = logging.getLogger(__name__)
 EXPENSIVE = (("GET", "/search"), ("POST", "/ask"), ("POST", "/documents"),
-             ("DELETE", "/documents/"))
-GATED = frozenset({("GET", "/search"), ("POST", "/ask")})  # through the read Gate
+             ("DELETE", "/documents/"), ("GET", "/judge/pool"))
+# Through the read Gate:
+GATED = frozenset({("GET", "/search"), ("POST", "/ask"), ("GET", "/judge/pool")})
 
 
 def build_services(settings: Settings) -> Services:

@@ -86,6 +86,13 @@ def _filters(args: argparse.Namespace) -> dict[str, object]:
             "date_from": args.date_from, "date_to": args.date_to}
 
 
+def _searched_as(typed: str, searched: str) -> None:
+    """Say what the keyword side searched when it is not what was typed (slang, typos,
+    English words translated)."""
+    if searched.strip().casefold() != typed.strip().casefold():
+        print(shown(f"searched as: {searched}"))
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from api.export import to_csv, to_jsonl
     from api.schemas import SearchOut
@@ -113,13 +120,14 @@ def cmd_search(args: argparse.Namespace) -> int:
              if res.hits else f"0 of {res.total}")
     print(f"query language: {res.query_lang}   mode: {query.mode}   sort: {query.sort}   "
           f"{window}   {res.took_ms:.1f} ms")
+    _searched_as(query.text, res.understood.searched)
     if not res.hits:
-        print(f"no results: {res.empty_reason}")
+        print(shown(f"no results: {res.empty_reason}"))
     else:
         facets = res.facets()
-        print("   ".join(f"{name}: " + ", ".join(f"{v or '(not stated)'} {n}"
-                                                  for v, n in facets[name][:6])
-                         for name in ("source", "year", "lang")))
+        print(shown("   ".join(f"{name}: " + ", ".join(f"{v or '(not stated)'} {n}"
+                                                        for v, n in facets[name][:6])
+                               for name in ("source", "year", "lang"))))
     for i, h in enumerate(res.hits):
         d = h.document
         meta = " · ".join(x for x in (d.source, d.published, h.passage.lang) if x)
@@ -147,8 +155,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     a = result.answer
     print(f"question language: {result.question_lang}   confidence: {result.confidence:.3f}")
+    if result.understood is not None:
+        _searched_as(query.text, result.understood.searched)
     if a is None:
-        print(f"\nNo answer: {result.no_answer_reason}")
+        print(shown(f"\nNo answer: {result.no_answer_reason}"))
     else:
         hs, he = a.highlight
         print(shown("\n“" + a.text[:hs] + "**" + a.text[hs:he] + "**" + a.text[he:] + "”"))
@@ -174,7 +184,7 @@ def cmd_cite(args: argparse.Namespace) -> int:
         raise CliError(f"no document with id {missing[0]!r} in the index "
                        "(list them with GET /documents)")
     texts = [cite(doc, style) for doc in docs.values() if doc is not None]
-    print(("\n\n" if style == "bibtex" else "\n").join(texts))
+    print(shown(("\n\n" if style == "bibtex" else "\n").join(texts)))
     return 0
 
 

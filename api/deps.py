@@ -37,7 +37,8 @@ class Guards:
         return cls(reads=Gate(slots=settings.max_inflight, queue=settings.max_queue,
                               wait=settings.queue_wait),
                    writes=WriteLane(wait=settings.write_wait, encoder=settings.encoder,
-                                    index_dir=settings.index_dir))
+                                    index_dir=settings.index_dir, backend=settings.store,
+                                    milvus_uri=settings.milvus_uri))
 
 
 def get_services(request: Request) -> Services:
@@ -69,6 +70,8 @@ def get_guards(request: Request) -> Guards:
 def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
 def get_judgements(request: Request) -> JudgementStore:
     """The judgements file (opened per request: appends are atomic, nothing is cached)."""
     return JudgementStore(get_settings(request).judgements_path)

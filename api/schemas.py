@@ -207,6 +207,8 @@ class AskIn(BaseModel):
 class AskOut(BaseModel):
     question: str
     question_lang: str
+    searched: str = Field(description="what the keyword (BM25) side searched (as /search)")
+    repairs: list[RepairOut]
     answer: AnswerOut | None
     confidence: float
     no_answer_reason: str | None
@@ -230,6 +232,9 @@ class AskOut(BaseModel):
             )
         return cls(
             question=result.question, question_lang=result.question_lang, answer=answer,
+            searched=result.understood.searched if result.understood else result.question,
+            repairs=[RepairOut(original=r.original, replacement=r.replacement, reason=r.reason)
+                     for r in (result.understood.repairs if result.understood else ())],
             confidence=result.confidence, no_answer_reason=result.no_answer_reason,
             took_ms=round(result.took_ms, 2),
             passages=[SearchHitOut.of(h) for h in result.hits],

@@ -84,14 +84,16 @@ def parse_files(files: list[tuple[str, bytes]], *, max_docs: int,
     return docs
 
 
-def _start(encoder_name: str, index_dir: str, cancel: Any) -> None:
+def _start(encoder_name: str, index_dir: str, backend: str, milvus_uri: str | None,
+           cancel: Any) -> None:
     """The write process's start: lower priority, its own encoder and store."""
     from index.encoders import load_encoder
     from index.store import IndexStore
 
     with contextlib.suppress(OSError):  # not allowed: still correct, only less polite
         os.nice(WRITE_NICE)
-    _child.update(encoder=load_encoder(encoder_name), store=IndexStore(index_dir),
+    _child.update(encoder=load_encoder(encoder_name),
+                  store=IndexStore(index_dir, backend=backend, milvus_uri=milvus_uri),
                   cancel=cancel)
 
 
@@ -108,10 +110,12 @@ def run_job(job: WriteJob) -> BuildReport:
 class WriteLane:
     """One write at a time, in one child process started on the first write."""
 
-    def __init__(self, *, wait: float, encoder: str, index_dir: Path) -> None:
+    def __init__(self, *, wait: float, encoder: str, index_dir: Path, backend: str = "local",
+                 milvus_uri: str | None = None) -> None:
         self.wait = wait
         self.busy = False
         self._encoder, self._index_dir = encoder, str(index_dir)
+        self._backend, self._milvus_uri = backend, milvus_uri
         self._lock = asyncio.Lock()
         self._mp = multiprocessing.get_context("spawn")
         self._cancel = self._mp.Event()
@@ -121,7 +125,8 @@ class WriteLane:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 1, mp_context=self._mp, initializer=_start,
-                initargs=(self._encoder, self._index_dir, self._cancel))
+                initargs=(self._encoder, self._index_dir, self._backend, self._milvus_uri,
+                          self._cancel))
         return self._pool
 
     async def run(self, request: Request, job: WriteJob) -> BuildReport:

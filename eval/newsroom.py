@@ -26,7 +26,7 @@ FURNITURE = [
     "Salin link", "Baca juga", "ADVERTISEMENT", "SCROLL TO CONTINUE WITH CONTENT",
     "Berita Terkait", "Harga emas Antam naik", "Komentar", "Mantap, semoga cepat selesai",
     "Dapatkan update berita pilihan", "Hak Cipta", "Tentang Kami", "Pedoman Media Siber",
-    "Tag:", "Foto:", "appeared first on", "Terpopuler", "Ikuti kami",
+    "Tag:", "Suasana acara", "appeared first on", "Terpopuler", "Ikuti kami",
 ]
 
 

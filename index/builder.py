@@ -362,6 +362,7 @@ class _Rewritten:
         self.sentence_vectors, self.vectors = seg.sentence_vectors, seg.vectors
         self.postings, self.hashes = seg.postings, seg.hashes
         self.signatures, self.n_documents = seg.signatures, seg.n_documents
+        self.lexicon_words, self.lexicon_vectors = seg.lexicon_words, seg.lexicon_vectors
 
     def document(self, row: int) -> Document:
         return self._docs.get(row) or self._seg.document(row)
@@ -371,13 +372,10 @@ class _PartsView:
     """Segment-like access to parts not yet written (what ``merge_segments`` reads)."""
 
     def __init__(self, parts: SegmentParts) -> None:
-        self.passages = parts.passages
-        self.sentences = parts.sentences
-        self.sentence_vectors = parts.sentence_vectors
-        self.vectors = parts.vectors
+        self.passages, self.sentences = parts.passages, parts.sentences
+        self.sentence_vectors, self.vectors = parts.sentence_vectors, parts.vectors
         self.postings = parts.postings
-        self.lexicon_words = parts.lexicon_words
-        self.lexicon_vectors = parts.lexicon_vectors
+        self.lexicon_words, self.lexicon_vectors = parts.lexicon_words, parts.lexicon_vectors
         self._docs = parts.documents
         self.hashes = parts.hashes or [content_hash(d) for d in parts.documents]
         self.signatures = (parts.signatures if parts.signatures is not None

@@ -22,8 +22,6 @@ crash at any point leaves CURRENT naming a complete generation.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import itertools
 import json
 import logging
@@ -39,6 +37,11 @@ import numpy as np
 
 from index.files import fsync_dir, fsync_tree
 from index.generation import IndexData
+from index.locking import SEGMENTS as SEGMENTS
+from index.locking import IndexBusyError as IndexBusyError
+from index.locking import IndexReadOnlyError as IndexReadOnlyError
+from index.locking import IndexStoreError as IndexStoreError
+from index.locking import repair_hint, write_lock, write_problem
 from index.milvus import MilvusError, MilvusPassages, MilvusRetriever, sync_before
 from index.segments import (
     Segment,
@@ -54,43 +57,12 @@ log = logging.getLogger(__name__)
 FORMAT = "telusur-index"
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"
-SEGMENTS = "segments"
+
 BACKENDS = ("local", "milvus")
 MILVUS_LITE_FILE = "milvus.db"
 PENDING = "milvus-pending.json"  # keys inserted by a write that has not switched CURRENT yet
 KEEP_GENERATIONS = 2
 _GENERATION_NAME = re.compile(r"gen-[0-9]{1,12}")
-
-
-class IndexStoreError(RuntimeError):
-    """The index directory is missing, damaged, foreign or from another encoder."""
-
-
-class IndexReadOnlyError(IndexStoreError):
-    """The index directory cannot be written (read-only mount, permissions)."""
-
-
-class IndexBusyError(IndexStoreError):
-    """Another writer held the index's lock for longer than this writer would wait."""
-
-    def __init__(self, message: str, *, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a write process intact
-        return _busy, (str(self), self.retry_after)
-
-
-def _busy(message: str, retry_after: float) -> IndexBusyError:
-    return IndexBusyError(message, retry_after=retry_after)
-
-
-_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
-_LOCK_POLL_S = 0.05
-
-
-def _repair_hint(index_dir: Path) -> str:
-    return f"rebuild it with: telusur index PATH... --rebuild --index-dir {index_dir}"
 
 
 def publish(src: Path, dst: Path) -> None:
@@ -141,7 +113,7 @@ class IndexStore:
         except OSError as exc:
             raise IndexStoreError(
                 f"index at {self.dir} is unreadable ({CURRENT}: {exc.strerror}); "
-                + _repair_hint(self.dir)
+                + repair_hint(self.dir)
             ) from None
         try:
             gen: str | None = raw.decode("utf-8").strip()
@@ -152,7 +124,7 @@ class IndexStore:
         if gen is None or not _GENERATION_NAME.fullmatch(gen):
             raise IndexStoreError(
                 f"index at {self.dir} is damaged: {CURRENT} does not name a generation "
-                f"(expected e.g. gen-000001); " + _repair_hint(self.dir)
+                f"(expected e.g. gen-000001); " + repair_hint(self.dir)
             )
         return gen
 
@@ -190,16 +162,16 @@ class IndexStore:
         except FileNotFoundError:
             raise IndexStoreError(
                 f"index at {self.dir} is damaged: {gen}/manifest.json is missing; "
-                + _repair_hint(self.dir)
+                + repair_hint(self.dir)
             ) from None
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise IndexStoreError(
                 f"index at {self.dir} is damaged: {gen}/manifest.json is not valid JSON; "
-                + _repair_hint(self.dir)
+                + repair_hint(self.dir)
             ) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise IndexStoreError(
-                f"{self.dir} does not hold a Telusur index; " + _repair_hint(self.dir)
+                f"{self.dir} does not hold a Telusur index; " + repair_hint(self.dir)
             )
         version = manifest.get("format_version")
         if version != FORMAT_VERSION:
@@ -207,7 +179,7 @@ class IndexStore:
             raise IndexStoreError(
                 f"index at {self.dir} has format version {version}, this Telusur reads "
                 f"{FORMAT_VERSION}" + (" (upgrade Telusur, or " if newer else " (")
-                + _repair_hint(self.dir) + ")"
+                + repair_hint(self.dir) + ")"
             )
         try:
             manifest["encoder"]["id"]
@@ -216,7 +188,7 @@ class IndexStore:
         except (KeyError, TypeError, ValueError):
             raise IndexStoreError(
                 f"index at {self.dir} is damaged: {gen}/manifest.json lacks encoder or "
-                "segments; " + _repair_hint(self.dir)
+                "segments; " + repair_hint(self.dir)
             ) from None
         return manifest
 
@@ -258,7 +230,7 @@ class IndexStore:
                                                  expected_encoder=manifest["encoder"]["id"])
             except SegmentError as exc:
                 raise IndexStoreError(
-                    f"index at {self.dir} is damaged ({gen}: {exc}); " + _repair_hint(self.dir)
+                    f"index at {self.dir} is damaged ({gen}: {exc}); " + repair_hint(self.dir)
                 ) from None
             mask = np.zeros(seg.n_documents, dtype=bool)
             mask[np.asarray(entry["deleted"], dtype=np.int64)] = True
@@ -270,7 +242,7 @@ class IndexStore:
             if not ext.exists():
                 raise IndexStoreError(
                     f"index at {self.dir} is stored in Milvus collection {ext.collection!r}, "
-                    f"which {ext.uri} does not have; " + _repair_hint(self.dir))
+                    f"which {ext.uri} does not have; " + repair_hint(self.dir))
             ext.load()
             data.retriever = MilvusRetriever(data, ext)
         return data
@@ -286,7 +258,7 @@ class IndexStore:
                 ids, hashes = read_keys(self.dir / SEGMENTS / entry["name"])
             except SegmentError as exc:
                 raise IndexStoreError(f"index at {self.dir} is damaged ({exc}); "
-                                      + _repair_hint(self.dir)) from None
+                                      + repair_hint(self.dir)) from None
             out.append((entry["name"], ids, hashes, {int(r) for r in entry["deleted"]}))
         return out
 
@@ -295,64 +267,17 @@ class IndexStore:
             return Segment(self.dir / SEGMENTS / name)
         except SegmentError as exc:
             raise IndexStoreError(f"index at {self.dir} is damaged ({exc}); "
-                                  + _repair_hint(self.dir)) from None
+                                  + repair_hint(self.dir)) from None
 
     # ---- writing -------------------------------------------------------------------------
     def write_problem(self) -> str | None:
-        """Why a write to this index would fail before it starts (``None``: it would not).
-        Probed by creating and removing a file where a write creates files (as root,
-        permission bits say nothing, so they are not asked)."""
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            for where in (self.dir, self.dir / SEGMENTS):
-                if where.is_dir():
-                    probe = where / f".tmp-probe-{os.getpid()}"
-                    probe.touch()
-                    probe.unlink()
-        except OSError as exc:
-            return f"{exc.strerror or exc} ({exc.filename or self.dir})"
-        return None
+        """Why a write to this index would fail before it starts (``None``: it would not)."""
+        return write_problem(self.dir)
 
-    def _read_only(self, problem: str) -> IndexReadOnlyError:
-        return IndexReadOnlyError(
-            f"index at {self.dir} is read-only: {problem}; writes are refused until it is "
-            "writable (reads go on)")
-
-    @contextlib.contextmanager
-    def write_lock(self, timeout: float | None = None) -> Iterator[None]:
+    def write_lock(self, timeout: float | None = None) -> contextlib.AbstractContextManager[None]:
         """Exclusive lock for one writer at a time (across processes); waits at most
         ``timeout`` seconds for another writer (``None``: as long as it takes)."""
-        problem = self.write_problem()
-        if problem is not None:
-            raise self._read_only(problem)
-        try:
-            f = (self.dir / ".lock").open("a")
-        except OSError as exc:
-            raise self._read_only(exc.strerror or str(exc)) from None
-        with f:
-            waited = 0.0
-            while True:
-                try:
-                    fcntl.flock(f, fcntl.LOCK_EX | (fcntl.LOCK_NB if timeout is not None else 0))
-                    break
-                except BlockingIOError:
-                    if timeout is None or waited >= timeout:
-                        raise IndexBusyError(
-                            f"index at {self.dir} is being written by another writer (waited "
-                            f"{waited:.0f} s for {self.dir / '.lock'}); try again later",
-                            retry_after=max(timeout or 0.0, 1.0)) from None
-                    time.sleep(_LOCK_POLL_S)
-                    waited += _LOCK_POLL_S
-            try:
-                yield
-            except OSError as exc:
-                if exc.errno in _NOT_WRITABLE:
-                    raise self._read_only(exc.strerror or str(exc)) from None
-                raise IndexStoreError(
-                    f"index at {self.dir} could not be written ({exc.strerror or exc}); the "
-                    "current generation is unchanged") from None
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        return write_lock(self.dir, timeout)
 
     def commit(
         self, *, segments: Sequence[dict[str, Any]], new: dict[str, SegmentParts],

@@ -46,9 +46,7 @@ class SearchContext:
         self._facets = {
             # Codes 0 of the columns mean "not stated"; the first spelling seen of an outlet
             # stands for its group.
-            "source": _Column(cols.source.astype(np.int64) - 1,
-                              tuple(_first_spelling(data, cols.source, code, folded)
-                                    for code, folded in enumerate(cols.sources) if code)),
+            "source": _Column(cols.source.astype(np.int64) - 1, _spellings(data)),
             "year": _Column(year_codes.astype(np.int64), tuple(str(y) for y in year_values)),
             "lang": _Column(cols.lang.astype(np.int64) - 1, tuple(cols.langs[1:])),
         }
@@ -165,12 +163,14 @@ class SearchContext:
             return self._doc_vectors
 
 
-def _first_spelling(data: IndexData, column: np.ndarray, code: int, folded: str) -> str:
-    """How the first document with this (case-folded) outlet spells it."""
-    rows = np.flatnonzero(column == code)
-    if not len(rows):
-        return folded
-    return str(data.doc_meta(int(rows[0])).get("source") or folded)
+def _spellings(data: IndexData) -> tuple[str, ...]:
+    """Each outlet (case-folded code 1, 2, …) as the first document holding it spells it."""
+    cols = data.columns
+    codes, first_rows = np.unique(cols.source, return_index=True)
+    first = dict(zip(codes.tolist(), first_rows.tolist(), strict=True))
+    return tuple(
+        str(data.doc_meta(first[code]).get("source") or folded) if code in first else folded
+        for code, folded in enumerate(cols.sources) if code)
 
 
 def _what_there_is(name: str, ctx: SearchContext) -> str:

@@ -159,9 +159,10 @@ class Searcher:
         t = time.perf_counter()
         # BM25 is scored in every mode: a passage sharing a term with the query matches it.
         lexical = ctx.data.lexical.scores(question.weights)
-        allowed = ctx.allowed(query.filters)
-        first = gather(ctx.data, query_vector=qvec, weights=question.weights,
-                       where=ctx.where(query.filters), lexical=lexical)
+        where = ctx.where(query.filters)
+        allowed = None if where is None else ctx.data.masks.mask(where)
+        first = gather(ctx.data, query_vector=qvec, weights=question.weights, where=where,
+                       lexical=lexical)
         matches = Matches(
             ctx.data, first=first, lexical=lexical, allowed=allowed, query_vector=qvec,
             score=lambda c: self._score(c, query=query, ctx=ctx, question=question,

@@ -22,7 +22,9 @@ def test_max_cost_storm_is_shed_and_the_server_recovers(seed_index_dir: Path) ->
     words = _words()
     with serve(seed_index_dir, env=SMALL_GATE, capacity=False) as srv:
         patient = _phase(srv, 30, 60.0, words)
-        impatient = _phase(srv, 30, 0.5, words)
+        # Gone before any answer could come (a maximum-cost /ask takes longer than 20 ms even
+        # on a quiet machine; only instant refusals beat it).
+        impatient = _phase(srv, 30, 0.02, words)
     codes = collections.Counter(patient["statuses"])
     assert set(codes) <= {"200", "429", "503"}, codes  # every request got an answer
     assert codes["200"] >= 1 and codes["429"] >= 1 and codes["503"] >= 1, codes

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.builder import apply_changes, index_paths
+from index.builder import apply_changes
 from index.encoders import Encoder
+from index.ingest import index_paths
 from index.milvus import close_clients, expression
 from index.readers import document_from_text
 from index.retrieval import RowFilter

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.builder import index_paths
 from index.encoders import Encoder
+from index.ingest import index_paths
 from index.store import IndexStore
 from tests.conftest import SEEDS
 

@@ -48,8 +48,9 @@ def _doc(i: int) -> Document:
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     d: Path = tmp_path_factory.mktemp("research-index")
+    # The synthetic stories share one template: every one is kept (no near-duplicate folding).
     apply_changes(IndexStore(d), encoder=HashEncoder(), upserts=[_doc(i) for i in range(N_DOCS)],
-                  progress=False)
+                  progress=False, dedupe=False)
     return Searcher(IndexStore(d), HashEncoder(), ranker="dbsf")  # type: ignore[arg-type]
 
 

@@ -12,14 +12,15 @@ import hashlib
 import random
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import JudgementsDep, SearcherDep
+from api.deps import GuardsDep, JudgementsDep, SearcherDep, SettingsDep
 from api.routes.admin import AdminDep
 from api.routes.pages import STATIC
 from api.schemas import JudgedQueryOut, JudgementIn, JudgementOut, PoolOut, PoolPassageOut
+from index.budget import Budget
 from index.judgements import (
     Judgement,
     check_evaluator,
@@ -44,10 +45,12 @@ def judge_page() -> FileResponse:
     return FileResponse(STATIC / "judge.html")
 
 
-def _pool(searcher: Searcher, query: SearchQuery, depth: int) -> list[PoolPassageOut]:
+def _pool(searcher: Searcher, query: SearchQuery, depth: int,
+          budget: Budget | None = None) -> list[PoolPassageOut]:
     seen: dict[str, PoolPassageOut] = {}
     for mode in MODES:
-        for h in searcher.search(SearchQuery(text=query.text, k=depth, mode=mode)).hits:
+        for h in searcher.search(SearchQuery(text=query.text, k=depth, mode=mode),
+                                 budget).hits:
             p, d = h.passage, h.document
             seen.setdefault(p.id, PoolPassageOut(
                 passage_id=p.id, doc_id=d.id, title=d.title, source=d.source,
@@ -59,7 +62,8 @@ def _pool(searcher: Searcher, query: SearchQuery, depth: int) -> list[PoolPassag
 @router.get("/pool", response_model=PoolOut, summary="Blind pool of passages for a query (admin)",
             responses={401: {}, 403: {}, 422: {}})
 async def pool(
-    _: AdminDep, searcher: SearcherDep, judgements: JudgementsDep,
+    _: AdminDep, request: Request, searcher: SearcherDep, judgements: JudgementsDep,
+    guards: GuardsDep, settings: SettingsDep,
     q: Annotated[str, Query(description="The query")] = "",
     evaluator: Annotated[str, Query(description="Who is judging")] = "",
     depth: Annotated[int, Query(description="Passages per mode (1-20)", ge=1, le=20)]
@@ -68,7 +72,10 @@ async def pool(
     name = check_evaluator(evaluator)
     query = SearchQuery.parse(q, text_field="q")
     qid = query_id(query.text)
-    passages = await run_in_threadpool(_pool, searcher, query, depth)
+    # Three searches: through the read gate and its budget, as /search and /ask are.
+    passages = await guards.reads.run(request, lambda budget: _pool(searcher, query, depth,
+                                                                     budget),
+                                      seconds=settings.request_budget)
     # Shuffled per evaluator and query: stable when the evaluator comes back, unrelated to
     # any mode's ranking, and different between two evaluators of the same query.
     seed = hashlib.sha256(f"{name}\0{qid}".encode()).digest()

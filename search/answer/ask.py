@@ -29,6 +29,7 @@ from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentenc
 from search.engine import Hit, Searcher
 from search.query import Query
 from search.question import Question
+from search.understand import Understood
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class AskResult:
     took_ms: float
     # per stage: the search's (encode, retrieve, fuse; search = all of it) and the answer's
     timings_ms: dict[str, float] = field(default_factory=dict)
+    understood: Understood | None = None  # what was searched (repairs, translation)
 
 
 class Answerer:
@@ -94,6 +96,7 @@ class Answerer:
             question=query.text, question_lang=q.lang, answer=answer,
             confidence=round(float(confidence), 4), no_answer_reason=reason,
             hits=res.hits[:query.k], took_ms=(time.perf_counter() - t0) * 1000,
+            understood=res.understood,
             timings_ms=res.timings_ms | {"search": res.took_ms,
                                          "answer": (time.perf_counter() - t_answer) * 1000},
         )
