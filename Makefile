@@ -32,10 +32,11 @@ typecheck: install
 
 FACQA ?= ../shared/benchmarks/facqa
 eval: install
-	$(VENV)/bin/telusur eval eval/data/telusur_qa.jsonl --corpus seeds --report eval/results/telusur_qa.md --json eval/results/telusur_qa.json
+	$(VENV)/bin/telusur eval eval/data/telusur_qa.jsonl --split heldout --corpus seeds --report eval/results/telusur_qa.md --json eval/results/telusur_qa.json
 	$(VENV)/bin/telusur eval $(FACQA)/valid.jsonl --corpus $(FACQA)/corpus.jsonl --index-dir .telusur/facqa --report eval/results/facqa_valid.md --json eval/results/facqa_valid.json
 	$(VENV)/bin/telusur eval eval/data/facqa_valid_en.jsonl --index-dir .telusur/facqa --report eval/results/facqa_valid_en.md --json eval/results/facqa_valid_en.json
-	$(VENV)/bin/telusur eval compare $(FACQA)/valid.jsonl --index-dir .telusur/facqa --report eval/results/facqa_valid_compare.md --json eval/results/facqa_valid_compare.json
+	$(VENV)/bin/telusur eval eval/data/facqa_valid_variants.jsonl --index-dir .telusur/facqa --report eval/results/facqa_valid_variants.md --json eval/results/facqa_valid_variants.json
+	$(VENV)/bin/telusur eval compare $(FACQA)/valid.jsonl --index-dir .telusur/facqa --config hybrid --config dense --config bm25 --config "dbsf mode=hybrid ranker=dbsf" --report eval/results/facqa_valid_compare.md --json eval/results/facqa_valid_compare.json
 
 # Rebuild the shipped models (search/models/*.json) from FacQA train, in dependency order.
 train: install

@@ -47,6 +47,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             settings.index_store(), args.paths, encoder_name=settings.encoder,
             address=args.ray or None, rebuild=args.rebuild, chunker=chunker,
             batch_size=args.batch_size, actors=args.ray_actors, progress=not args.quiet,
+            include=args.include or (), exclude=args.exclude or (),
+            dedupe=not args.keep_duplicates,
         )
     else:
         report = index_paths(
@@ -57,9 +59,6 @@ def cmd_index(args: argparse.Namespace) -> int:
         )
     for result in report.files:
         print(shown(result.line()), file=sys.stderr if result.status == "skipped" else sys.stdout)
-    if not report.files:  # the Ray path reports skipped files only
-        for path, reason in report.skipped:
-            print(shown(f"skipped {path}: {reason}"), file=sys.stderr)
     print(shown(f"{settings.index_dir}: {report.summary()}"))
     return 0
 

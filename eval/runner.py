@@ -31,7 +31,7 @@ class Config:
     encoder: str | None = None
     max_chars: int | None = None
     overlap: int | None = None
-    translate: bool = False
+    translate: bool = True  # English query words translated for BM25, as the product does
 
     @classmethod
     def parse(cls, spec: str) -> Config:
@@ -72,9 +72,6 @@ class Config:
         if self.mode not in MODES:
             raise ValueError(f"configuration {self.label}: unknown mode {self.mode!r}; use "
                              f"{', '.join(MODES)}")
-        if self.translate:
-            raise ValueError(f"configuration {self.label}: query translation is not available "
-                             "yet (translate=off)")
 
     @property
     def index_key(self) -> tuple[str | None, int | None, int | None]:
@@ -161,10 +158,11 @@ def run_questions(
 
 def searcher_for(base: Searcher, config: Config) -> Searcher:
     """``base`` with the configuration's ranker (same index, encoder and query cache)."""
-    if config.ranker is None:
+    if config.ranker is None and config.translate:
         return base
-    s = Searcher(base.store, base.encoder,
-                 ranker=load_ranker(config.ranker, encoder_id=base.encoder.id))
+    ranker = (base.ranker if config.ranker is None
+              else load_ranker(config.ranker, encoder_id=base.encoder.id))
+    s = Searcher(base.store, base.encoder, ranker=ranker, translate=config.translate)
     s.cache = base.cache
     return s
 

@@ -26,10 +26,10 @@ import numpy as np
 from index.builder import BuildReport, apply_changes
 from index.chunking import ChunkerConfig
 from index.encoders import EncoderError, load_encoder
-from index.readers import SUFFIXES, read_documents
+from index.ingest import file_results
+from index.readers import SUPPORTED, FileRead, read_documents, read_one
 from index.records import Document
 from index.store import IndexStore, IndexStoreError
-from index.walk import walk
 
 log = logging.getLogger(__name__)
 
@@ -108,47 +108,37 @@ class RayEncoder:
 
 
 def _read(path: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    report = read_documents([path])
-    return [d.to_dict() for d in report.documents], report.skipped
+    docs, skipped = read_one(Path(path))
+    return [d.to_dict() for d in docs], skipped
 
 
-def read_parallel(paths: Iterable[str | Path]) -> tuple[list[Document], list[tuple[str, str]]]:
-    """Read and clean every file in its own Ray task; first id wins, as in a plain read."""
+def read_parallel(files: list[Path]) -> list[FileRead]:
+    """``readers.read_one`` of every file, each in its own Ray task (results in order)."""
     ray = _ray()
     task = ray.remote(_read)
-    found = walk(paths, readable=frozenset(SUFFIXES))
-    files = [str(f) for f in found.files]
-    docs: list[Document] = []
-    skipped: list[tuple[str, str]] = list(found.skipped)
-    seen: set[str] = set()
-    for (records, skip), f in zip(ray.get([task.remote(f) for f in files]), files,
-                                  strict=True):
-        skipped.extend(skip)
-        for r in records:
-            if r["id"] in seen:
-                skipped.append((f, f"duplicate document id {r['id']!r}"))
-                continue
-            seen.add(r["id"])
-            docs.append(Document.from_dict(r))
-    return docs, skipped
+    got = ray.get([task.remote(str(f)) for f in files])
+    return [([Document.from_dict(r) for r in records], skipped) for records, skipped in got]
 
 
 def index_paths_ray(
     store: IndexStore, paths: Iterable[str | Path], *, encoder_name: str,
     address: str | None = None, rebuild: bool = False, chunker: ChunkerConfig | None = None,
     batch_size: int = 32, actors: int | None = None, progress: bool = True,
-    num_cpus: int | None = None,
+    num_cpus: int | None = None, include: Sequence[str] = (), exclude: Sequence[str] = (),
+    dedupe: bool = True,
 ) -> BuildReport:
-    """``index.builder.index_paths`` with reading and embedding on Ray."""
+    """``index.ingest.index_paths`` with reading and embedding on Ray."""
     paths = list(paths)
     start(address, num_cpus=num_cpus)
-    docs, skipped = read_parallel(paths)
-    if not docs and not store.exists():
+    read = read_documents(paths, include=include, exclude=exclude, read_all=read_parallel)
+    if not read.documents and not store.exists():
         raise IndexStoreError(
-            "nothing to index: no readable .txt, .md or .jsonl documents in "
+            f"nothing to index: no readable documents ({SUPPORTED}) in "
             + ", ".join(map(str, paths)))
     encoder = RayEncoder(encoder_name, actors=actors, batch_size=batch_size)
-    report = apply_changes(store, encoder=encoder, upserts=docs, rebuild=rebuild,
-                           chunker=chunker, batch_size=batch_size, progress=progress)
-    report.skipped = skipped
+    report = apply_changes(store, encoder=encoder, upserts=read.documents, rebuild=rebuild,
+                           chunker=chunker, batch_size=batch_size, progress=progress,
+                           dedupe=dedupe)
+    report.skipped = read.skipped
+    report.files = file_results(read.documents, report)
     return report

@@ -197,25 +197,37 @@ def read_file(path: Path, skipped: list[tuple[str, str]] | None = None) -> list[
     return documents_from_bytes(str(path), path.read_bytes(), path=str(path), skipped=skipped)
 
 
+FileRead = tuple[list[Document], list[tuple[str, str]]]  # one file's documents, skips
+
+
+def read_one(path: Path) -> FileRead:
+    """One file's documents and what was skipped in it (the whole file, when unreadable)."""
+    skipped: list[tuple[str, str]] = []
+    try:
+        return read_file(path, skipped), skipped
+    except (InputError, OSError) as exc:
+        log.info("skipped %s", exc)
+        return [], [*skipped, (str(path), str(exc))]
+
+
 def read_documents(
     paths: Iterable[str | Path], *, include: Sequence[str] = (), exclude: Sequence[str] = (),
+    read_all: Callable[[list[Path]], list[FileRead]] | None = None,
 ) -> ReadReport:
     """Read every supported file; unreadable ones are reported by name and skipped. Two
     files whose names give the same id (``2024/11/index.html``, ``2024/12/index.html``): the
     later one's id gets a hash of its path. A feed item met again (another snapshot of the
-    feed) is read once."""
+    feed) is read once. ``read_all`` reads the files elsewhere (``index.bulk``: Ray tasks),
+    returning ``read_one``'s result per file in order."""
     found = walk(paths, readable=frozenset(SUFFIXES), include=include, exclude=exclude)
     report = ReadReport(skipped=list(found.skipped))
     seen: dict[str, str] = {}
     # Feeds last: a feed repeats stories whose pages may be saved too, and of two copies
     # of a story the first read is kept (``index.dedupe``), so the page wins.
-    for f in sorted(found.files, key=lambda f: READERS.get(f.suffix.lower()) is read_feed):
-        try:
-            docs = read_file(f, report.skipped)
-        except (InputError, OSError) as exc:
-            log.info("skipped %s", exc)
-            report.skipped.append((str(f), str(exc)))
-            continue
+    files = sorted(found.files, key=lambda f: READERS.get(f.suffix.lower()) is read_feed)
+    reads = read_all(files) if read_all is not None else [read_one(f) for f in files]
+    for f, (docs, skipped) in zip(files, reads, strict=True):
+        report.skipped.extend(skipped)
         for doc in docs:
             if doc.id in seen and seen[doc.id] != str(f) and doc.id == f.stem:
                 digest = hashlib.sha1(str(f).encode("utf-8", "surrogatepass")).hexdigest()[:8]

@@ -97,9 +97,10 @@ class Searcher:
 
     def __init__(
         self, store: IndexStore, encoder: Encoder, *, ranker: str | Ranker = DEFAULT_RANKER,
-        cache_size: int = 2048,
+        cache_size: int = 2048, translate: bool = True,
     ) -> None:
         self.store = store
+        self.translate = translate  # English query words become Indonesian BM25 terms
         self.encoder = encoder
         self.ranker = (make_ranker(ranker, encoder_id=encoder.id) if isinstance(ranker, str)
                        else ranker)
@@ -146,7 +147,7 @@ class Searcher:
         """Ranked passages; with a ``budget``, stops between steps once it is spent."""
         t0 = time.perf_counter()
         ctx = self.context
-        understood = understand(query.read_text, ctx)
+        understood = understand(query.read_text, ctx, translate=self.translate)
         question = understood.question
         timings: dict[str, float] = {"understand": (time.perf_counter() - t0) * 1000}
 

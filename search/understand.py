@@ -59,12 +59,13 @@ def translated_weights(translation: Translation) -> dict[str, float]:
     return out
 
 
-def understand(text: str, ctx: SearchContext) -> Understood:
+def understand(text: str, ctx: SearchContext, *, translate: bool = True) -> Understood:
+    """Repair, detect the language and (``translate``) translate English words for BM25."""
     repaired = normalize(text, ctx.speller)
     lang = detect_language(repaired.text)
     translation = None
     weights = None
-    if lang != "id" or has_english(repaired.text):
+    if translate and (lang != "id" or has_english(repaired.text)):
         translation = translate_query(repaired.text, dictionary=load_dictionary(),
                                       lexicon=ctx.lexicon, lexicon_only_known=ctx.data.words)
         weights = translated_weights(translation) or None

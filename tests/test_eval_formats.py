@@ -204,7 +204,7 @@ def test_compare_reports_p_values_and_win_tie_loss(tmp_path: Path, seed_index_di
     n = mrr["n"]
     for wtl in cmp["win_tie_loss"]["all"]:
         assert wtl["wins"] + wtl["ties"] + wtl["losses"] == n
-    assert body["configurations"]["rrf"] == "mode=hybrid ranker=rrf translate=off"
+    assert body["configurations"]["rrf"] == "mode=hybrid ranker=rrf translate=on"
     html = report.with_suffix(".html").read_text(encoding="utf-8")
     assert "<svg" in html and "Paired comparison" in html and "win / tie / loss" in html
     assert "src=\"http" not in html and "href=\"http" not in html and "@import" not in html
@@ -213,9 +213,9 @@ def test_compare_reports_p_values_and_win_tie_loss(tmp_path: Path, seed_index_di
 
 def test_configuration_errors_exit_2(tmp_path: Path, seed_index_dir: Path) -> None:
     args = ["eval", "compare", str(OUR_SET), "--index-dir", str(seed_index_dir), "--quiet"]
-    proc = cli(*args, "--config", "hybrid", "--config", "tr mode=hybrid translate=on",
+    proc = cli(*args, "--config", "hybrid", "--config", "tr mode=hybrid translate=maybe",
                check=False)
-    assert proc.returncode == 2 and "translation is not available" in proc.stderr
+    assert proc.returncode == 2 and "translate=on or translate=off" in proc.stderr
     proc = cli(*args, "--config", "hybrid", "--config", "x colour=red", check=False)
     assert proc.returncode == 2 and "'colour=red'" in proc.stderr
     proc = cli(*args, "--config", "hybrid", check=False)

@@ -66,3 +66,14 @@ def test_the_response_says_what_was_searched(client) -> None:  # noqa: ANN001
     assert body["results"][0]["doc_id"] == "003_d42ff7a54c18c015"
     body = client.get("/search", params={"q": "Who signed the grant?"}).json()
     assert "hibah (grant)" in body["searched"] and body["repairs"] == []
+
+
+def test_translation_can_be_turned_off_for_comparison(searcher) -> None:  # noqa: ANN001
+    u = understand("How large was the USTDA grant?", searcher.context, translate=False)
+    assert u.translation is None and "hibah" not in u.question.terms
+
+
+def test_ask_says_what_was_searched(client) -> None:  # noqa: ANN001
+    body = client.post("/ask", json={"question": "brp nilai hibah USTDA utk IKN?"}).json()
+    assert body["searched"] == "berapa nilai hibah USTDA untuk IKN?"
+    assert {"original": "utk", "replacement": "untuk", "reason": "informal"} in body["repairs"]
