@@ -17,19 +17,12 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need playwright (pip install -e '.[test]')"
-)
+# Chromium and playwright are checked (and the module skipped without them) by test_browser.
+from tests.test_browser import CHROMIUM, LAUNCH_ARGS, SHOTS, TIMEOUT_MS, sync_api  # noqa: E402
+
 httpx = pytest.importorskip("httpx")
 
 from index.judgements import read_judgements, to_trec_qrels  # noqa: E402
-from tests.test_browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS  # noqa: E402
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
