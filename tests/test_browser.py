@@ -205,6 +205,8 @@ def test_english_question_ranks_the_iccc_article_first(page) -> None:  # noqa: A
     assert results.first.get_attribute("data-doc-id") == ICCC_ID
     sync_api.expect(results.first).to_contain_text(ICCC_TITLE)
     sync_api.expect(page.get_by_test_id("question-lang")).to_have_text("en")
+    # the page says what the keyword side searched: the English words with their translation
+    sync_api.expect(page.get_by_test_id("searched-as")).to_contain_text("(")
     # query words are highlighted in the passages, as marks, not raw HTML
     assert results.first.locator("mark.term").count() >= 1
     shot(page, "answer-en")

@@ -62,6 +62,7 @@
       sortDate: "Terbaru",
       total: function (n, shown) { return n + " bagian cocok" + (n ? " · " + shown + " ditampilkan" : ""); },
       tookMs: function (ms) { return ms + " md"; },
+      searchedAs: "Dicari sebagai:",
       exportCsv: "Ekspor CSV",
       exportHint: function (n) { return "Unduh " + n + " hasil pertama sebagai CSV"; },
       more: "Hasil berikutnya",
@@ -129,6 +130,7 @@
       sortDate: "Newest first",
       total: function (n, shown) { return n + " matching passages" + (n ? " · " + shown + " shown" : ""); },
       tookMs: function (ms) { return ms + " ms"; },
+      searchedAs: "Searched as:",
       exportCsv: "Export CSV",
       exportHint: function (n) { return "Download the first " + n + " results as CSV"; },
       more: "More results",
@@ -492,6 +494,12 @@
     status.appendChild(el("span", {
       className: "status-item muted", text: t("tookMs")(Math.round(data.took_ms + list.took_ms))
     }));
+    // What the keyword side searched, when it is not what was typed (slang, typos, English).
+    if (list.searched && list.searched.trim().toLowerCase() !== list.query.trim().toLowerCase()) {
+      status.appendChild(el("span", { className: "status-item", "data-testid": "searched-as" }, [
+        t("searchedAs") + " ", el("q", { text: list.searched })
+      ]));
+    }
 
     var slot = $("answer-slot");
     clear(slot);
