@@ -16,12 +16,14 @@ is embedded and the rest is composed from it:
 * FacQA and the seeds are in the corpus as themselves, with their real vectors, so FacQA
   valid questions have a known answer passage among the million.
 
-Everything is cached under ``CACHE`` (``/work/scale-cache`` by default); a rerun reuses it.
+Everything is cached under ``CACHE`` (``TELUSUR_SCALE_CACHE``, default
+``~/.cache/telusur/scale``); a rerun reuses it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,13 +33,13 @@ from typing import Any
 import numpy as np
 
 from eval.bench_common import FACQA as _FACQA
-from eval.bench_common import ROOT, SEEDS
+from eval.bench_common import SEEDS
 
-# ../shared beside the checkout (a worktree under /work/wt finds /work/shared).
-FACQA = (_FACQA if _FACQA.exists()
-         else ROOT.parents[1] / "shared" / "benchmarks" / "facqa" / "corpus.jsonl")
+FACQA = _FACQA  # ../shared beside the checkout, or TELUSUR_FACQA (eval.bench_common)
 
-CACHE = Path("/work/scale-cache")
+# The scale corpus, its embedding pool and indexes: large, so outside the checkout.
+CACHE = Path(os.environ.get("TELUSUR_SCALE_CACHE")
+             or Path.home() / ".cache" / "telusur" / "scale").expanduser()
 OUTLETS = ("kompas", "tempo", "antara", "detik", "cnn-indonesia", "republika", "liputan6",
            "okezone", "tribun", "bisnis", "kontan", "jawapos", "sindonews", "merdeka",
            "suara", "idntimes", "katadata", "jakarta-post", "viva", "beritasatu")
