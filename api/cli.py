@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
+from typing import NoReturn
 
 from api.errors import DOMAIN_ERRORS, EXIT_USAGE, CliError
 from api.settings import DEFAULT_INDEX_DIR, LOG_FORMATS, Settings
@@ -240,11 +241,19 @@ def _k(default: int) -> dict[str, object]:
             "help": f"number of passages ({K_MIN}-{K_MAX}, default {default})"}
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line and exit 2, as every other CLI error (argparse would print
+    the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from search.citations import STYLES
     from search.query import DEFAULT_ASK_K, DEFAULT_K, DEFAULT_SORT, EXPORT_K_MAX, MODES, SORTS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="telusur", description="Search and question answering over Indonesian news."
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -349,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (``telusur search … | head``)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

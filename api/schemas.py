@@ -260,6 +260,9 @@ class WriteOut(BaseModel):
     unchanged: list[str]
     removed: list[str]
     skipped: list[dict[str, str]] = []
+    duplicates: list[dict[str, str]] = Field(
+        default=[], description="Stories already in the index under another id: not stored "
+        "again, recorded as another source of the copy kept ({id, kept_as})")
     documents: int
     passages: int
     generation: str | None

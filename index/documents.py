@@ -97,6 +97,22 @@ def check_meta(name: str, value: object) -> str | None:
     return value or None
 
 
+def check_published(value: object) -> str | None:
+    """A publication date as ISO ``YYYY-MM-DD`` (or ``YYYY``), whatever form it was given in
+    (``20/11/2024``, ``Rabu (20/11/2024)``, ``17 Mei 2017``); a value that states no real
+    date is refused rather than stored as it came (date filters and citations read it)."""
+    from index.dates import parse_date
+
+    raw = check_meta("published", value)
+    if raw is None:
+        return None
+    date = parse_date(raw)
+    if date is None:
+        raise InputError(f"published: {raw!r} is not a date; give YYYY-MM-DD (or a year), or "
+                         "leave it out")
+    return date
+
+
 def check_text(text: object, *, where: str = "text") -> str:
     """Article text as given: a non-empty string of valid Unicode, control characters dropped."""
     if not isinstance(text, str):

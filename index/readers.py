@@ -18,7 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from index.cleaning import clean_article
-from index.documents import InputError, check_id, check_meta, check_text, check_url
+from index.documents import (
+    InputError,
+    check_id,
+    check_meta,
+    check_published,
+    check_text,
+    check_url,
+)
 from index.feeds import FEED_SUFFIXES, is_feed, read_feed
 from index.html import HTML_SUFFIXES, read_html
 from index.langid import detect_language
@@ -66,8 +73,8 @@ def document_from_text(
     try:
         raw = check_text(raw)
         meta = {name: check_meta(name, value) for name, value in
-                (("title", title), ("source", source), ("published", published),
-                 ("lang", lang), ("author", author))}
+                (("title", title), ("source", source), ("lang", lang), ("author", author))}
+        meta["published"] = check_published(published)
         url = check_url(url)
     except InputError as exc:
         raise InputError(f"{doc_id}: {exc}") from None

@@ -269,3 +269,24 @@ def test_cli_remove_without_index_is_one_line(tmp_path: Path, capsys) -> None:
     assert _cli("remove", "x", "--index-dir", str(tmp_path / "none")) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("telusur: error:") and "\n" not in err and "telusur index" in err
+
+
+def test_dates_are_stored_as_iso_and_a_non_date_is_refused(admin) -> None:
+    r = admin.post("/documents", json={"id": "tgl-1", "text": NEW_TEXT,
+                                        "published": "Rabu (20/11/2024)"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert admin.get("/documents/tgl-1").json()["published"] == "2024-11-20"
+    r = admin.post("/documents", json={"id": "tgl-2", "text": NEW_TEXT + " Lagi.",
+                                        "published": "kemarin"}, headers=AUTH)
+    assert r.status_code == 422 and "published" in r.text and "kemarin" in r.text
+    assert admin.get("/documents/tgl-2").status_code == 404
+
+
+def test_a_copy_under_another_id_is_reported_as_a_duplicate(admin) -> None:
+    r = admin.post("/documents", json={"id": "asli", "text": NEW_TEXT, "source": "A"},
+                   headers=AUTH)
+    assert r.json()["added"] == ["asli"]
+    r = admin.post("/documents", json={"id": "salinan", "text": NEW_TEXT, "source": "B"},
+                   headers=AUTH)
+    assert r.status_code == 200
+    assert r.json()["duplicates"] == [{"id": "salinan", "kept_as": "asli"}]

@@ -57,7 +57,9 @@ AdminDep = Annotated[None, Depends(require_admin)]
 def _write_out(report: BuildReport) -> WriteOut:
     return WriteOut(
         added=report.added, updated=report.updated, unchanged=report.unchanged,
-        removed=report.removed, skipped=[], documents=report.documents,
+        removed=report.removed, skipped=[],
+        duplicates=[{"id": d, "kept_as": kept} for d, kept in report.duplicates],
+        documents=report.documents,
         passages=report.passages, generation=report.generation,
     )
 
