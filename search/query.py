@@ -142,9 +142,10 @@ def check_mode(value: str) -> str:
 def check_lang(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    if not _LANG_CODE.fullmatch(value):
+    code = value.lower()  # "ID" means id, as outlets match whatever their case
+    if not _LANG_CODE.fullmatch(code):
         raise QueryError("lang", f"lang: {value!r} is not a language code such as 'id' or 'en'")
-    return value
+    return code
 
 
 def check_date(field_name: str, value: str | None) -> dt.date | None:

@@ -85,3 +85,9 @@ def test_idf_is_higher_for_rarer_terms():
     lex = LexicalIndex([Postings.build([terms(t) for t in texts])], np.ones(3, dtype=bool))
     common, rare, unseen = lex.idf(terms("kerja basuki zzzz"))
     assert common < rare < unseen
+
+
+def test_lang_filter_takes_the_code_in_any_case(searcher):
+    from search.query import Query
+
+    assert Query.parse("banjir", lang="ID").filters.lang == "id"
