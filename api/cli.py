@@ -161,7 +161,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(shown(f"\nNo answer: {result.no_answer_reason}"))
     else:
         hs, he = a.highlight
-        print(shown("\n“" + a.text[:hs] + "**" + a.text[hs:he] + "**" + a.text[he:] + "”"))
+        doc_text = a.document.text
+        # A quote cut out of a longer sentence says so (the quote itself stays verbatim).
+        head = "…" if doc_text[:a.char_start].rstrip()[-1:] not in ("", ".", "!", "?", "\n") else ""
+        tail = "…" if a.text.rstrip()[-1:] not in (".", "!", "?", "”", '"') else ""
+        print(shown("\n“" + head + a.text[:hs] + "**" + a.text[hs:he] + "**" + a.text[he:] + tail
+                    + "”"))
         d = a.document
         cite = ", ".join(x for x in (d.title, d.source, d.published) if x)
         print(shown(f"— {cite} [{d.id}, chars {a.char_start}-{a.char_end}]"))
