@@ -12,13 +12,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 # Chromium and playwright are checked (and the module skipped without them) by test_browser.
-from tests.test_browser import CHROMIUM, LAUNCH_ARGS, SHOTS, TIMEOUT_MS, sync_api  # noqa: E402
+from tests import test_browser  # noqa: E402
+from tests.test_browser import SHOTS, TIMEOUT_MS, sync_api  # noqa: E402
+
+browser = test_browser.browser  # the same module-scoped Chromium fixture
 
 httpx = pytest.importorskip("httpx")
 
@@ -65,16 +67,6 @@ def _stop(proc: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _page(browser, url: str):  # noqa: ANN001, ANN202
