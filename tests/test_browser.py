@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -260,7 +261,9 @@ def test_api_errors_are_shown_plainly(page) -> None:  # noqa: ANN001
     sync_api.expect(error).to_contain_text("422")
 
 
-def test_phone_width_has_no_horizontal_scroll(browser, base_url: str) -> None:  # noqa: ANN001
+@contextmanager
+def phone_page(browser, base_url: str) -> Iterator:  # noqa: ANN001
+    """A page on a 375 px touch phone, closed afterwards."""
     context = browser.new_context(
         viewport={"width": 375, "height": 812}, base_url=base_url, is_mobile=True,
         has_touch=True, device_scale_factor=2,
@@ -268,6 +271,13 @@ def test_phone_width_has_no_horizontal_scroll(browser, base_url: str) -> None:  
     try:
         pg = context.new_page()
         pg.set_default_timeout(TIMEOUT_MS)
+        yield pg
+    finally:
+        context.close()
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, base_url: str) -> None:  # noqa: ANN001
+    with phone_page(browser, base_url) as pg:
         pg.goto("/")
         sync_api.expect(pg.get_by_test_id("search-input")).to_be_visible()
         assert pg.evaluate("document.documentElement.scrollWidth") <= 375 + 1
@@ -279,8 +289,6 @@ def test_phone_width_has_no_horizontal_scroll(browser, base_url: str) -> None:  
         pg.get_by_test_id("doc-view").locator("mark#cited").wait_for()
         assert pg.evaluate("document.documentElement.scrollWidth") <= 375 + 1
         shot(pg, "phone-article")
-    finally:
-        context.close()
 
 
 def test_url_reflects_the_query_and_reload_reruns_it(page) -> None:  # noqa: ANN001
@@ -507,13 +515,7 @@ def test_opened_article_lists_similar_articles(page) -> None:  # noqa: ANN001
 
 
 def test_phone_width_with_the_filter_bar_and_similar_list(browser, base_url: str) -> None:  # noqa: ANN001
-    context = browser.new_context(
-        viewport={"width": 375, "height": 812}, base_url=base_url, is_mobile=True,
-        has_touch=True, device_scale_factor=2,
-    )
-    try:
-        pg = context.new_page()
-        pg.set_default_timeout(TIMEOUT_MS)
+    with phone_page(browser, base_url) as pg:
         pg.goto("/?q=" + Q_KOREA.replace(" ", "+") + "&sort=date&date_from=2017-01-01&k=3")
         pg.get_by_test_id("result").first.wait_for()
         for testid in ("source-filter", "date-from", "date-to", "sort", "export-csv", "more"):
@@ -524,5 +526,3 @@ def test_phone_width_with_the_filter_bar_and_similar_list(browser, base_url: str
         pg.goto("/doc/003_d42ff7a54c18c015")
         pg.get_by_test_id("similar").locator("li").first.wait_for()
         assert pg.evaluate("document.documentElement.scrollWidth") <= 375 + 1
-    finally:
-        context.close()
