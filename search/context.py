@@ -107,9 +107,12 @@ class SearchContext:
         )
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
-        """A mask over passage rows of what ``filters`` keep (None: no filter); the masks are
-        the store's (``index.retrieval.RowMasks``, cached per filter)."""
-        where = self.where(filters)
+        """A mask over passage rows of what ``filters`` keep (None: no filter)."""
+        return self.mask_of(self.where(filters))
+
+    def mask_of(self, where: RowFilter | None) -> np.ndarray | None:
+        """The rows a store-level filter keeps (None: no filter); the masks are the store's
+        (``index.retrieval.RowMasks``, cached per filter)."""
         return None if where is None else self.data.masks.mask(where)
 
     def why_empty(self, filters: Filters) -> str | None:

@@ -161,7 +161,7 @@ class Searcher:
         # BM25 is scored in every mode: a passage sharing a term with the query matches it.
         lexical = ctx.data.lexical.scores(question.weights)
         where = ctx.where(query.filters)
-        allowed = None if where is None else ctx.data.masks.mask(where)
+        allowed = ctx.mask_of(where)
         first = gather(ctx.data, query_vector=qvec, weights=question.weights, where=where,
                        lexical=lexical)
         matches = Matches(
