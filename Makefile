@@ -38,7 +38,8 @@ eval: install
 	$(VENV)/bin/telusur eval eval/data/facqa_valid_variants.jsonl --index-dir .telusur/facqa --report eval/results/facqa_valid_variants.md --json eval/results/facqa_valid_variants.json
 	$(VENV)/bin/telusur eval compare $(FACQA)/valid.jsonl --index-dir .telusur/facqa --config hybrid --config dense --config bm25 --config "dbsf mode=hybrid ranker=dbsf" --report eval/results/facqa_valid_compare.md --json eval/results/facqa_valid_compare.json
 
-# Rebuild the shipped models (search/models/*.json) from FacQA train, in dependency order.
+# Rebuild the shipped models (search/models/) from FacQA train, in dependency order: the
+# highlighter, the ranker, the answer scorers, then the reader (about an hour on 2 cores).
 train: install
 	$(PY) -m eval.train --facqa $(FACQA)
 

@@ -45,7 +45,8 @@ def build_services(settings: Settings) -> Services:
     encoder = load_encoder(settings.encoder)
     searcher = Searcher(settings.index_store(), encoder, ranker=settings.ranker,
                         cache_size=settings.cache_size)
-    return Services(searcher=searcher, answerer=Answerer.load(encoder.id))
+    return Services(searcher=searcher,
+                    answerer=Answerer.load(encoder.id, reader=settings.reader))
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:

@@ -31,6 +31,7 @@ class Settings:
     index_dir: Path = DEFAULT_INDEX_DIR
     encoder: str = DEFAULT_ENCODER
     ranker: str = DEFAULT_RANKER
+    reader: bool = True  # the trained reader rereads /ask's best sentences (off: features only)
     admin_token: str | None = None
     cache_size: int = 2048
     # ---- limits (README "Operating Telusur") ----
@@ -151,5 +152,6 @@ _PARSE: dict[str, Callable[[str, str], Any]] = {
     "admin_token": lambda raw, _: raw or None,
     "rate_limit": lambda raw, _: "" if raw.lower() in ("off", "0", "none") else raw,
     "metrics": _flag,
+    "reader": _flag,
     "judgements": lambda raw, _: Path(raw).expanduser(),
 }

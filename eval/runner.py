@@ -23,6 +23,9 @@ from search.query import MODES, Query
 SNIPPET_CHARS = 300
 
 
+_SWITCHES = ("translate", "reader")  # on/off settings of a configuration
+
+
 @dataclass(frozen=True)
 class Config:
     label: str
@@ -32,11 +35,12 @@ class Config:
     max_chars: int | None = None
     overlap: int | None = None
     translate: bool = True  # English query words translated for BM25, as the product does
+    reader: bool = True  # the trained reader rereads the best sentences, as the product does
 
     @classmethod
     def parse(cls, spec: str) -> Config:
         """``LABEL [key=value ...]`` with keys mode, ranker, encoder, max_chars, overlap,
-        translate (on/off). A bare mode name is that mode: ``--config bm25``."""
+        translate and reader (on/off). A bare mode name is that mode: ``--config bm25``."""
         words = spec.split()
         if not words or "=" in words[0]:
             raise ValueError(f"--config {spec!r}: start with a label, e.g. 'rrf mode=hybrid "
@@ -59,11 +63,12 @@ class Config:
         except ValueError:
             raise ValueError(f"--config {spec!r}: max_chars and overlap are whole numbers"
                              ) from None
-        if "translate" in values:
-            flag = str(values["translate"]).lower()
-            if flag not in ("on", "off", "true", "false", "1", "0"):
-                raise ValueError(f"--config {spec!r}: translate=on or translate=off")
-            values["translate"] = flag in ("on", "true", "1")
+        for key in _SWITCHES:
+            if key in values:
+                flag = str(values[key]).lower()
+                if flag not in ("on", "off", "true", "false", "1", "0"):
+                    raise ValueError(f"--config {spec!r}: {key}=on or {key}=off")
+                values[key] = flag in ("on", "true", "1")
         config = cls(**values)
         config.check()
         return config
@@ -81,8 +86,8 @@ class Config:
     def describe(self) -> str:
         parts = [f"mode={self.mode}"]
         parts += [f"{f.name}={getattr(self, f.name)}" for f in fields(self)
-                  if f.name not in ("label", "mode", "translate") and getattr(self, f.name)]
-        return " ".join(parts + [f"translate={'on' if self.translate else 'off'}"])
+                  if f.name not in ("label", "mode", *_SWITCHES) and getattr(self, f.name)]
+        return " ".join(parts + [f"{k}={'on' if getattr(self, k) else 'off'}" for k in _SWITCHES])
 
 
 def load_ranker(spec: str, *, encoder_id: str) -> Any:

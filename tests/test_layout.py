@@ -63,14 +63,22 @@ def test_eval_commands_come_through_the_entry_point() -> None:
     assert {"eval", "bench", "index", "search", "ask", "serve"} <= set(sub.choices)
 
 
+def test_query_time_never_imports_torch() -> None:
+    """The reader runs in numpy; torch is for training (eval/) and the optional
+    sentence-transformers encoder, which imports it where it loads."""
+    found = [str(p.relative_to(ROOT)) for p in _modules("search") + _modules("api")
+             if "torch" in _imported_top_levels(p)]
+    assert not found
+
+
 def test_shipped_models_carry_their_provenance() -> None:
     import json
 
     from search.models import MODEL_DIR
 
-    for kind in ("ranker", "answerer", "highlighter"):
+    for kind in ("ranker", "answerer", "highlighter", "reader"):
         spec = json.loads((MODEL_DIR / f"{kind}.json").read_text(encoding="utf-8"))
         prov = spec["provenance"]
-        assert spec["kind"] == kind and spec["features"]
+        assert spec["kind"] == kind and (spec["features"] or kind == "reader")
         assert prov["code_version"] and prov["command"] and prov["trained_at"]
         assert prov["data_sha256"], f"{kind}: training data checksums are missing"

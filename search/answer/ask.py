@@ -25,6 +25,7 @@ from search.answer.choose import (
 )
 from search.answer.highlight import Highlighter
 from search.answer.model import AnswerModel
+from search.answer.read import SentenceReader
 from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentence_candidates
 from search.engine import Hit, Searcher
 from search.query import Query
@@ -58,16 +59,20 @@ class AskResult:
 
 
 class Answerer:
-    """The answer step's models, loaded once (for the index's encoder)."""
+    """The answer step's models, loaded once (for the index's encoder). Without a
+    ``reader`` the feature scorer alone chooses, scores and highlights the sentence."""
 
-    def __init__(self, model: AnswerModel, highlighter: Highlighter) -> None:
+    def __init__(self, model: AnswerModel, highlighter: Highlighter,
+                 reader: SentenceReader | None = None) -> None:
         self.model = model
         self.highlighter = highlighter
+        self.reader = reader
 
     @classmethod
-    def load(cls, encoder_id: str) -> Answerer:
+    def load(cls, encoder_id: str, *, reader: bool = True) -> Answerer:
         """The shipped models (``search/models``), checked against the index's encoder."""
-        return cls(AnswerModel.load(encoder_id), Highlighter.load())
+        return cls(AnswerModel.load(encoder_id), Highlighter.load(),
+                   SentenceReader.load() if reader else None)
 
     def ask(self, searcher: Searcher, query: Query, budget: Budget | None = None) -> AskResult:
         """The answer to ``query`` or none; with a ``budget``, stops between steps once it is
@@ -85,17 +90,24 @@ class Answerer:
         cands = (sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], q, qvec,
                                      self.highlighter) if res.hits else None)
         choice = choose(cands, q, self.model) if cands is not None else None
-        reason = withheld_because(cands, choice, q, self.model, any_passages=bool(res.hits))
+        if self.reader is not None and cands is not None and choice is not None:
+            checkpoint(budget, "reading the best sentences")
+            choice = self.reader.reread(cands, choice, q)
+        reason = withheld_because(cands, choice, q, any_passages=bool(res.hits))
         if not res.hits and res.empty_reason:
             reason = f"{NO_PASSAGES[:-1]}: {res.empty_reason}."
         answer = None
         if reason is None and cands is not None and choice is not None:
             answer = self.quote(cands, choice, q)
         confidence = choice.confidence if choice is not None and reason != NO_AMOUNT else 0.0
+        hits = res.hits
+        if answer is not None:  # the passage quoted comes first, the others keep their order
+            first = sorted(hits, key=lambda h: h.passage.id != answer.passage_id)
+            hits = [replace(h, rank=i + 1) for i, h in enumerate(first)]
         return AskResult(
             question=query.text, question_lang=q.lang, answer=answer,
             confidence=round(float(confidence), 4), no_answer_reason=reason,
-            hits=res.hits[:query.k], took_ms=(time.perf_counter() - t0) * 1000,
+            hits=hits[:query.k], took_ms=(time.perf_counter() - t0) * 1000,
             understood=res.understood,
             timings_ms=res.timings_ms | {"search": res.took_ms,
                                          "answer": (time.perf_counter() - t_answer) * 1000},
@@ -109,7 +121,9 @@ class Answerer:
         sent = cands.sentences[best]
         s0, e0 = with_neighbour(cands, choice.scores, best)
         kept = cands.answer_spans[best]
-        if kept is not None and (s0, e0) == (sent.start, sent.end):  # scored already
+        if choice.span is not None:  # the reader's span, inside the sentence
+            hs, he = sent.start - s0 + choice.span[0], sent.start - s0 + choice.span[1]
+        elif kept is not None and (s0, e0) == (sent.start, sent.end):  # scored already
             hs, he = kept
         else:
             hs, he = self.highlighter.best(doc.text[s0:e0], q)

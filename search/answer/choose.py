@@ -38,6 +38,8 @@ class Choice:
     scores: np.ndarray
     confidence: float
     cross: bool  # the chosen sentence is in another language than the question
+    threshold: float  # withheld below this confidence
+    span: tuple[int, int] | None = None  # the answer inside the best sentence, when read
 
 
 def abstain_features(cands: SentenceCandidates, scores: np.ndarray, q: Question) -> np.ndarray:
@@ -63,12 +65,12 @@ def choose(cands: SentenceCandidates, q: Question, model: AnswerModel) -> Choice
     best = int(np.argmax(scores))
     cross = bool(cands.cross[best])
     return Choice(best=best, scores=scores, cross=cross,
-                  confidence=model.confidence(abstain_features(cands, scores, q), cross))
+                  confidence=model.confidence(abstain_features(cands, scores, q), cross),
+                  threshold=model.threshold(cross))
 
 
 def withheld_because(
-    cands: SentenceCandidates | None, choice: Choice | None, q: Question, model: AnswerModel,
-    *, any_passages: bool,
+    cands: SentenceCandidates | None, choice: Choice | None, q: Question, *, any_passages: bool,
 ) -> str | None:
     """Why no answer is given (None: answer). A question about money or area that no
     candidate answers with an amount and its unit is withheld whatever the confidence (on
@@ -79,7 +81,7 @@ def withheld_because(
     if cands is not None and (q.asks_money or q.asks_area) and not cands.column(
             "type_strict").any():
         return NO_AMOUNT
-    if choice is None or choice.confidence < model.threshold(choice.cross):
+    if choice is None or choice.confidence < choice.threshold:
         return LOW_CONFIDENCE
     hit = cands.hits[choice.best] if cands else None
     if hit is not None and not satisfied(pins(q.text), hit.passage.text, hit.document.published):
