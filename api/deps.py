@@ -1,6 +1,9 @@
 """What routes are given: the services built once in the app's lifespan, and the settings.
 
 Only this module reads ``app.state``; routes declare what they need with these types.
+The getters are coroutines: FastAPI runs a plain ``def`` dependency in its thread pool, a
+hop there and back per dependency per request for what is an attribute read (and, under
+load, a wait for the GIL each way); a coroutine runs on the event loop at once.
 """
 
 from __future__ import annotations
@@ -41,25 +44,29 @@ class Guards:
                                     milvus_uri=settings.milvus_uri))
 
 
-def get_services(request: Request) -> Services:
+def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_searcher(request: Request) -> Searcher:
-    return get_services(request).searcher
-
-
-def get_answerer(request: Request) -> Answerer:
-    return get_services(request).answerer
-
-
-def get_settings(request: Request) -> Settings:
+def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_guards(request: Request) -> Guards:
+async def get_searcher(request: Request) -> Searcher:
+    return _services(request).searcher
+
+
+async def get_answerer(request: Request) -> Answerer:
+    return _services(request).answerer
+
+
+async def get_settings(request: Request) -> Settings:
+    return _settings(request)
+
+
+async def get_guards(request: Request) -> Guards:
     state = request.app.state
     if getattr(state, "guards", None) is None:
         state.guards = Guards.of(state.settings)
@@ -67,14 +74,14 @@ def get_guards(request: Request) -> Guards:
     return guards
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def get_judgements(request: Request) -> JudgementStore:
+async def get_judgements(request: Request) -> JudgementStore:
     """The judgements file (opened per request: appends are atomic, nothing is cached)."""
-    return JudgementStore(get_settings(request).judgements_path)
+    return JudgementStore(_settings(request).judgements_path)
 
 
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 from langdetect import DetectorFactory, detect_langs
+from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 from index.text import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS, LETTER_RUN
@@ -22,6 +23,13 @@ _LANG_ALIASES = {"ms": "id", "tl": "id", "jw": "id", "su": "id"}
 # within its first thousand characters (same answers on every FacQA passage, seed article
 # and eval question); on whole articles it was most of the time spent reading a web page.
 LANGDETECT_CHARS = 1000
+
+
+def load_profiles() -> None:
+    """Read langdetect's language profiles now. The first text it judges otherwise reads
+    them: about a quarter of a second of pure Python (holding the GIL) inside a request."""
+    with _LOCK:
+        init_factory()
 
 
 def detect_language(text: str, *, default: str = "id") -> str:

@@ -54,6 +54,12 @@ class SearchContext:
         self._doc_vectors: np.ndarray | None = None
 
     # ---- query understanding ------------------------------------------------------------
+    def warm(self) -> None:
+        """Build what the first query of a kind would otherwise build inside its request:
+        the speller, and the lexicon an English question needs (0.5-3 s)."""
+        self.speller  # noqa: B018
+        self.lexicon  # noqa: B018
+
     @cached_property
     def speller(self) -> Speller:
         """Typo repair against this generation's vocabulary."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from index.budget import Budget, checkpoint
 from index.encoders import Encoder
+from index.langid import load_profiles
 from index.records import Document, Passage
 from index.store import IndexStore
 from search.candidates import Candidates, gather
@@ -135,6 +136,12 @@ class Searcher:
             return ctx
         finally:
             self._load_lock.release()
+
+    def warm(self) -> None:
+        """Load, ahead of traffic, what the first long or English question would otherwise
+        load in its request: langdetect's profiles and the current generation's lexicon."""
+        load_profiles()
+        self.context.warm()
 
     def embed_query(self, text: str) -> np.ndarray:
         vec = self.cache.get(text)

@@ -53,6 +53,21 @@ def term_proximity(qterms: tuple[str, ...], pterms: list[str]) -> tuple[float, f
     return coverage, best / len(qset)
 
 
+def _sentence_vectors(
+    ctx: SearchContext, rows: list[int], query_vector: np.ndarray | None,
+) -> tuple[np.ndarray, list[int]]:
+    """The sentence vectors of every candidate, read in one gather (not one per candidate),
+    and where each candidate's run of them starts and ends; none without a query vector."""
+    if query_vector is None:
+        return np.zeros((0, 0), np.float32), [0] * (len(rows) + 1)
+    runs = [ctx.sentence_rows(row) for row in rows]
+    bounds = [0]
+    for run in runs:
+        bounds.append(bounds[-1] + len(run))
+    flat = np.concatenate(runs) if runs else np.zeros(0, np.int64)
+    return ctx.data.sentence_vectors(flat), bounds
+
+
 def candidate_features(
     cands: Candidates, *, ctx: SearchContext, question: Question,
     query_vector: np.ndarray | None,
@@ -64,10 +79,12 @@ def candidate_features(
     cov = np.zeros(n, dtype=np.float32)
     prox = np.zeros(n, dtype=np.float32)
     kind = np.zeros(n, dtype=np.float32)
-    for i, row in enumerate(int(r) for r in cands.rows):
-        srows = ctx.sentence_rows(row)
-        if query_vector is not None and len(srows):
-            sent[i] = float((ctx.data.sentence_vectors(srows) @ query_vector).max())
+    rows = [int(r) for r in cands.rows]
+    vectors, bounds = _sentence_vectors(ctx, rows, query_vector)
+    for i, row in enumerate(rows):
+        lo, hi = bounds[i], bounds[i + 1]
+        if query_vector is not None and hi > lo:
+            sent[i] = float((vectors[lo:hi] @ query_vector).max())
         else:
             sent[i] = dense[i]
         cov[i], prox[i] = term_proximity(question.terms, ctx.passage_terms(row))

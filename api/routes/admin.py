@@ -33,7 +33,7 @@ from search.engine import Searcher
 router = APIRouter()
 
 
-def require_admin(
+async def require_admin(  # a coroutine: checked on the event loop, no thread hop
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None,
 ) -> None:
     if not settings.admin_token:
