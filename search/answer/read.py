@@ -9,6 +9,8 @@ thresholds, and its span head gives the highlight.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,11 +41,14 @@ class ReaderThresholds:
 
 
 class SentenceReader:
-    """The trained reader and its abstention thresholds, from ``search/models/reader.*``."""
+    """The trained reader, its abstention thresholds and the weight of the feature scorer
+    in the final sentence score, from ``search/models/reader.*``."""
 
-    def __init__(self, reader: Reader, thresholds: ReaderThresholds) -> None:
+    def __init__(self, reader: Reader, thresholds: ReaderThresholds,
+                 feature_weight: float) -> None:
         self.reader = reader
         self.thresholds = thresholds
+        self.feature_weight = feature_weight
 
     @classmethod
     def load(cls) -> SentenceReader:
@@ -54,14 +59,23 @@ class SentenceReader:
         top = np.argsort(-choice.scores, kind="stable")[:READ_SENTENCES]
         readings: list[Reading] = self.reader.read(q.text, [cands.sentences[i].text for i in top])
         logits = np.array([r.relevance for r in readings], dtype=np.float32)
-        # Sentences read rank by the reader, above every sentence it did not read.
+        # Sentences read rank by the reader's logit plus the weighted feature score, above
+        # every sentence it did not read.
+        combined = logits + np.float32(self.feature_weight) * choice.scores[top]
         scores = np.full(len(choice.scores), -1e4, dtype=np.float32)
-        scores[top] = logits
-        j = int(np.argmax(logits))
+        scores[top] = combined
+        j = int(np.argmax(combined))
         best = int(top[j])
         cross = bool(cands.cross[best])
+        # The span: the reader's across languages, the highlighter's (kept in the
+        # candidates) within one, where it matched the reader's on our tuning sets.
+        # Confidence: the logistic of that final score. On our tuning half it separates
+        # answerable from unanswerable questions better than the reader's probability alone
+        # (same threshold rule: 53% against 41% of unanswerable ones withheld).
         return Choice(best=best, scores=scores, cross=cross,
-                      confidence=readings[j].probability, span=readings[j].span,
+                      confidence=1.0 / (1.0 + math.exp(-max(min(float(combined[j]), 30.0),
+                                                                -30.0))),
+                      span=readings[j].span if cross else None,
                       threshold=self.thresholds.of(cross))
 
 
@@ -74,6 +88,8 @@ def _load() -> SentenceReader:
     try:
         t = params["thresholds"]
         thresholds = ReaderThresholds(float(t["same"]), float(t["cross"]))
+        feature_weight = float(params["feature_weight"])
     except (KeyError, TypeError, ValueError):
-        raise ModelError(f"{path} has no abstention thresholds; {REBUILD}") from None
-    return SentenceReader(reader, thresholds)
+        raise ModelError(f"{path} has no abstention thresholds or feature weight; {REBUILD}"
+                         ) from None
+    return SentenceReader(reader, thresholds, feature_weight)
