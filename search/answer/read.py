@@ -10,7 +10,6 @@ thresholds, and its span head gives the highlight.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from functools import lru_cache
 
