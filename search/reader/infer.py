@@ -34,7 +34,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
     u = (np.clip(x, -_ERF_RANGE, _ERF_RANGE) + np.float32(_ERF_RANGE)) * np.float32(
         _ERF_STEPS / (2 * _ERF_RANGE))
     i = u.astype(np.int32)
-    return _ERF_TABLE[i] + (u - i) * _ERF_SLOPE[i]
+    return np.asarray(_ERF_TABLE[i] + (u - i) * _ERF_SLOPE[i], dtype=np.float32)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -44,7 +44,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return ((x - mean) / np.sqrt(var + np.float32(eps)) * w + b).astype(np.float32)
+    return np.asarray((x - mean) / np.sqrt(var + np.float32(eps)) * w + b, dtype=np.float32)
 
 
 @dataclass
