@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 scores = answerer.model.sentence_scores(cands.features, cands.cross)
                 labels = [contains_answer(s.text, q.answers) for s in cands.sentences]
-                order = list(np.argsort(-scores))
+                order = list(np.argsort(-scores, kind="stable"))  # as /ask orders them
                 keep = order[: args.per_question] + [i for i in order[args.per_question:]
                                                      if labels[i]]
                 n_q += 1

@@ -8,8 +8,8 @@
 Each step reads ``--questions`` questions with ``--per-question`` of their candidate
 sentences (every right one, up to two, and hard negatives drawn from the best-scored wrong
 ones). Loss: a listwise softmax over each question's sentences (the right sentence first),
-a logistic loss on every pair (so the relevance is a calibrated probability, which
-abstention reads) and, on right sentences, the start and end of the answer span.
+a logistic loss on every pair (a calibrated relevance logit, which the answer's confidence
+adds to the feature score) and, on right sentences, the start and end of the answer span.
 Questions whose id falls in the dev tenth (``dev_fold``) are held out and scored after
 each epoch; FacQA valid is never read here.
 """

@@ -32,7 +32,7 @@ OTHER_EDITION = (
 @dataclass(frozen=True)
 class Choice:
     """The best sentence (an index into the candidates), every sentence's score, and the
-    probability that the best one answers the question."""
+    confidence that the best one answers the question (withheld below ``threshold``)."""
 
     best: int
     scores: np.ndarray

@@ -1,10 +1,11 @@
 """The reader's pass over the best candidate sentences: rerank, confidence, answer span.
 
 The feature scorer (``choose``) orders every candidate sentence cheaply; the trained reader
-(``eval.reader_net``, a fine-tuned e5 cross-encoder) then reads the question with each
-of the ``READ_SENTENCES`` best of them. The sentence it finds most relevant is the answer,
-its relevance probability is the confidence that abstention compares with the reader's
-thresholds, and its span head gives the highlight.
+(``search.reader``, a fine-tuned e5 cross-encoder) then reads the question with each of the
+``READ_SENTENCES`` best of them. The answer is the sentence with the highest reader logit
+plus ``feature_weight`` times its feature score; the logistic of that score is the
+confidence that abstention compares with the thresholds; across languages the reader's span
+is the highlight (within one, the highlighter's).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class SentenceReader:
         # Sentences read rank by the reader's logit plus the weighted feature score, above
         # every sentence it did not read.
         combined = logits + np.float32(self.feature_weight) * choice.scores[top]
-        scores = np.full(len(choice.scores), -1e4, dtype=np.float32)
+        scores = choice.scores.astype(np.float32) - np.float32(1e4)  # unread keep their order
         scores[top] = combined
         j = int(np.argmax(combined))
         best = int(top[j])
@@ -82,13 +83,13 @@ class SentenceReader:
 def _load() -> SentenceReader:
     path = model_path(READER_KIND)
     params = load_model(path, kind=READER_KIND, features=[], encoder=None)
-    check_weights(weights_path(path), params["weights_sha256"])
-    reader = Reader.from_file(path, ReaderConfig(**params["config"]))
     try:
+        check_weights(weights_path(path), str(params["weights_sha256"]))
+        config = ReaderConfig(**params["config"])
         t = params["thresholds"]
         thresholds = ReaderThresholds(float(t["same"]), float(t["cross"]))
         feature_weight = float(params["feature_weight"])
     except (KeyError, TypeError, ValueError):
-        raise ModelError(f"{path} has no abstention thresholds or feature weight; {REBUILD}"
-                         ) from None
-    return SentenceReader(reader, thresholds, feature_weight)
+        raise ModelError(f"{path} lacks the weights' checksum, the configuration, the "
+                         f"abstention thresholds or the feature weight; {REBUILD}") from None
+    return SentenceReader(Reader.from_file(path, config), thresholds, feature_weight)

@@ -62,10 +62,6 @@ class Reading:
     span: tuple[int, int] | None
     span_score: float
 
-    @property
-    def probability(self) -> float:
-        return 1.0 / (1.0 + math.exp(-max(min(self.relevance, 30.0), -30.0)))
-
 
 def encode_pairs(
     tok: E5Tokenizer, question: str, sentences: list[str], max_length: int,
