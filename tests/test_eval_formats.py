@@ -204,7 +204,7 @@ def test_compare_reports_p_values_and_win_tie_loss(tmp_path: Path, seed_index_di
     n = mrr["n"]
     for wtl in cmp["win_tie_loss"]["all"]:
         assert wtl["wins"] + wtl["ties"] + wtl["losses"] == n
-    assert body["configurations"]["rrf"] == "mode=hybrid ranker=rrf translate=on"
+    assert body["configurations"]["rrf"] == "mode=hybrid ranker=rrf translate=on reader=on"
     html = report.with_suffix(".html").read_text(encoding="utf-8")
     assert "<svg" in html and "Paired comparison" in html and "win / tie / loss" in html
     assert "src=\"http" not in html and "href=\"http" not in html and "@import" not in html
