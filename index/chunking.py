@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from index.text import strip_span
+
 ABBREVIATIONS = frozenset(
     """prof dr drs dra ir h hj st no nos nomor tel telp hlm kab kec kel jl jln bpk ibu sdr
     mr mrs ms mt sh se sp mm mba msc phd jr sr vs etc dkk dll dsb tsb yth a.n u.p
@@ -40,15 +42,7 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
         spans.append((pos, m.start()))
         pos = m.end()
     spans.append((pos, len(text)))
-    return [_strip(text, s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    return [strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
 
 
 def _is_false_end(text: str, start: int, end_punct: int) -> bool:
@@ -80,10 +74,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
                 punct_end = m.start() + len(m.group(0).rstrip("\"'”’)]"))
                 if _is_false_end(text, s, punct_end):
                     continue
-                spans.append(_strip(text, s, m.end()))
+                spans.append(strip_span(text, s, m.end()))
                 s = m.end()
             if text[s:line_end].strip():
-                spans.append(_strip(text, s, line_end))
+                spans.append(strip_span(text, s, line_end))
     return [sp for sp in spans if sp[1] > sp[0]]
 
 
@@ -93,7 +87,7 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         out.append((pos, start + m.start()))
         pos = start + m.end()
     out.append((pos, end))
-    return [_strip(text, s, e) for s, e in out if text[s:e].strip()]
+    return [strip_span(text, s, e) for s, e in out if text[s:e].strip()]
 
 
 def chunk_spans(text: str, config: ChunkerConfig) -> list[tuple[int, int]]:

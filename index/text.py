@@ -142,3 +142,12 @@ MONEY_QUESTION_WORDS = re.compile(
 AREA_QUESTION_WORDS = re.compile(r"\b(luas|luasnya|area|hektare|hektar|square)\b", re.I)
 # A share or a head count is not an amount of money, whatever else the question says.
 NOT_MONEY_QUESTION_WORDS = re.compile(r"\b(persen\w*|percent\w*|orang\w*|people|%)", re.I)
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` narrowed to exclude the whitespace around ``text[start:end]``."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

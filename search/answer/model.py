@@ -109,4 +109,9 @@ class AnswerModel:
     def confidence(self, features: np.ndarray, cross: bool) -> float:
         """Probability that the chosen sentence answers the question."""
         z = float((self.abstain_cross if cross else self.abstain)(features[None, :])[0])
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+        return logistic(z)
+
+
+def logistic(z: float) -> float:
+    """1 / (1 + e^-z), with ``z`` clamped to [-30, 30]."""
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))

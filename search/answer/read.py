@@ -10,13 +10,13 @@ is the highlight (within one, the highlighter's).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from search.answer.choose import Choice
+from search.answer.model import logistic
 from search.answer.sentences import SentenceCandidates
 from search.models import REBUILD, ModelError, load_model, model_path
 from search.question import Question
@@ -73,8 +73,7 @@ class SentenceReader:
         # answerable from unanswerable questions better than the reader's probability alone
         # (same threshold rule: 53% against 41% of unanswerable ones withheld).
         return Choice(best=best, scores=scores, cross=cross,
-                      confidence=1.0 / (1.0 + math.exp(-max(min(float(combined[j]), 30.0),
-                                                                -30.0))),
+                      confidence=logistic(float(combined[j])),
                       span=readings[j].span if cross else None,
                       threshold=self.thresholds.of(cross))
 

