@@ -27,6 +27,8 @@ COMMAND_GROUP = "telusur.commands"
 log = logging.getLogger(__name__)
 
 
+_ENDS = (".", "!", "?", "”", '"', ")")  # a quote not after these (or a line end) was cut
+
 def _services(settings: Settings):  # noqa: ANN202 - imports kept lazy for a fast --help
     from api.app import build_services
 
@@ -168,8 +170,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         hs, he = a.highlight
         doc_text = a.document.text
         # A quote cut out of a longer sentence says so (the quote itself stays verbatim).
-        head = "…" if doc_text[:a.char_start].rstrip()[-1:] not in ("", ".", "!", "?", "\n") else ""
-        tail = "…" if a.text.rstrip()[-1:] not in (".", "!", "?", "”", '"') else ""
+        head = "…" if doc_text[:a.char_start].rstrip(" \t")[-1:] not in _ENDS + ("", "\n") else ""
+        tail = "…" if a.text.rstrip()[-1:] not in _ENDS else ""
         print(shown("\n“" + head + a.text[:hs] + "**" + a.text[hs:he] + "**" + a.text[he:] + tail
                     + "”"))
         d = a.document
