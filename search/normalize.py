@@ -7,7 +7,8 @@
   (``index/data/id_words.txt``) nor the English word list knows is taken for a typo and
   replaced by the most frequent corpus word within one edit (two for long words):
   ``pengungsin`` -> ``pengungsian``. Names, acronyms, numbers and known words are never
-  touched.
+  touched; a word whose stem is a known word is known (``dijadikan`` is ``jadi`` with its
+  affixes, not a misspelt ``diadakan``).
 
 The result says what was changed, so the response can show what was searched.
 """
@@ -23,7 +24,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extract
 
 from index.english import common_words
-from index.text import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS
+from index.text import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS, stem
 
 DATA = Path(__file__).resolve().parents[1] / "index" / "data"
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -77,7 +78,7 @@ class Speller:
 
     def correct(self, word: str) -> str | None:
         if (len(word) < MIN_REPAIR_CHARS or word in self.vocabulary
-                or word in known_words() or not word.isalpha()):
+                or word in known_words() or not word.isalpha() or stem(word) in known_words()):
             return None
         limit = 2 if len(word) >= LONG_WORD_CHARS else 1
         pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= limit]

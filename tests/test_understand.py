@@ -7,7 +7,8 @@ import pytest
 from search.normalize import Speller, normalize
 from search.understand import has_english, understand
 
-VOCAB = {"kepala": 12, "otorita": 5, "hibah": 4, "pengungsian": 2, "basuki": 3, "kapan": 1}
+VOCAB = {"diadakan": 9, "kepala": 12, "otorita": 5, "hibah": 4, "pengungsian": 2, "basuki": 3,
+         "kapan": 1}
 
 
 def test_chat_spellings_become_standard_words() -> None:
@@ -16,6 +17,11 @@ def test_chat_spellings_become_standard_words() -> None:
     assert [(r.original, r.replacement, r.reason) for r in out.repairs] == [
         ("brp", "berapa", "informal"), ("dr", "dari", "informal"),
         ("utk", "untuk", "informal"), ("nih", "", "informal")]
+
+
+def test_spoken_forms_a_new_user_typed_become_standard_words() -> None:
+    out = normalize("sapa yg mimpin delegasi indo", Speller(VOCAB))
+    assert out.text == "siapa yang memimpin delegasi Indonesia"
 
 
 def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
@@ -30,6 +36,7 @@ def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
     "When was it inaugurated",  # English words
     "Kepla",  # capitalised: may be a name
     "ICCC IKN",  # acronyms
+    "IKN dijadikan pusat",  # a known word with affixes, not a misspelt "diadakan"
 ])
 def test_known_words_names_and_acronyms_are_never_corrected(text: str) -> None:
     assert normalize(text, Speller(VOCAB)).repairs == ()

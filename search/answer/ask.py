@@ -23,6 +23,7 @@ from search.answer.choose import (
     with_neighbour,
     withheld_because,
 )
+from search.answer.constraints import on_subject, subjects, unnamed
 from search.answer.highlight import Highlighter
 from search.answer.model import AnswerModel
 from search.answer.read import SentenceReader
@@ -58,6 +59,17 @@ class AskResult:
     understood: Understood | None = None  # what was searched (repairs, translation)
 
 
+def answer_hits(hits: list[Hit], question: str) -> tuple[list[Hit], frozenset[str]]:
+    """The passages the answer is read from: the best ``ANSWER_PASSAGES`` of those whose
+    article names the question's subjects (``constraints``), in rank order; and the long
+    acronyms of the question that no article found names."""
+    docs = list({h.document.id: h.document for h in hits}.values())
+    texts = [f"{d.title or ''}\n{d.text}" for d in docs]
+    names = subjects(question, texts)
+    keep = dict(zip((d.id for d in docs), on_subject(names, texts), strict=True))
+    return [h for h in hits if keep[h.document.id]][:ANSWER_PASSAGES], unnamed(names, texts)
+
+
 class Answerer:
     """The answer step's models, loaded once (for the index's encoder). Without a
     ``reader`` the feature scorer alone chooses, scores and highlights the sentence."""
@@ -87,13 +99,15 @@ class Answerer:
         checkpoint(budget, "choosing the answer")
         qvec = (res.query_vector if res.query_vector is not None
                 else searcher.embed_query(res.understood.text))
-        cands = (sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], q, qvec,
-                                     self.highlighter) if res.hits else None)
+        read, missing = answer_hits(res.hits, q.text)
+        cands = (sentence_candidates(res.ctx, read, q, qvec, self.highlighter)
+                 if read else None)
         choice = choose(cands, q, self.model) if cands is not None else None
         if self.reader is not None and cands is not None and choice is not None:
             checkpoint(budget, "reading the best sentences")
             choice = self.reader.reread(cands, choice, q)
-        reason = withheld_because(cands, choice, q, any_passages=bool(res.hits))
+        reason = withheld_because(cands, choice, q, any_passages=bool(res.hits),
+                                  unnamed=missing)
         if not res.hits and res.empty_reason:
             reason = f"{NO_PASSAGES[:-1]}: {res.empty_reason}."
         answer = None

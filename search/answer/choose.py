@@ -28,6 +28,8 @@ OTHER_EDITION = (
     "another year or another edition than the one asked about."
 )
 
+UNNAMED = "These articles do not appear to answer this question: none of them names {}."
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -71,6 +73,7 @@ def choose(cands: SentenceCandidates, q: Question, model: AnswerModel) -> Choice
 
 def withheld_because(
     cands: SentenceCandidates | None, choice: Choice | None, q: Question, *, any_passages: bool,
+    unnamed: frozenset[str] = frozenset(),
 ) -> str | None:
     """Why no answer is given (None: answer). A question about money or area that no
     candidate answers with an amount and its unit is withheld whatever the confidence (on
@@ -78,6 +81,8 @@ def withheld_because(
     candidates; ``eval/train_answers.py`` prints the count)."""
     if not any_passages:
         return NO_PASSAGES
+    if unnamed:  # constraints.unnamed: a long acronym the question names, no article does
+        return UNNAMED.format(", ".join(sorted(n.upper() for n in unnamed)))
     if cands is not None and (q.asks_money or q.asks_area) and not cands.column(
             "type_strict").any():
         return NO_AMOUNT
