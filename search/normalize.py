@@ -7,8 +7,9 @@
   (``index/data/id_words.txt``) nor the English word list knows is taken for a typo and
   replaced by the most frequent corpus word within one edit (two for long words):
   ``pengungsin`` -> ``pengungsian``. Names, acronyms, numbers and known words are never
-  touched; a word whose stem is a known word is known (``dijadikan`` is ``jadi`` with its
-  affixes, not a misspelt ``diadakan``).
+  touched; a word whose stem is a known word is only repaired to a word one edit away
+  (``berasil`` -> ``berhasil``, but ``dijadikan`` is ``jadi`` with its affixes, not a
+  misspelt ``diadakan``).
 
 The result says what was changed, so the response can show what was searched.
 """
@@ -47,6 +48,7 @@ class Normalized:
 
 @lru_cache(maxsize=1)
 def slang() -> dict[str, str]:
+    """Informal word -> standard word(s); a key starting with ``^`` is for a first word."""
     out = {}
     for line in (DATA / "slang_id.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -78,9 +80,11 @@ class Speller:
 
     def correct(self, word: str) -> str | None:
         if (len(word) < MIN_REPAIR_CHARS or word in self.vocabulary
-                or word in known_words() or not word.isalpha() or stem(word) in known_words()):
+                or word in known_words() or not word.isalpha()):
             return None
         limit = 2 if len(word) >= LONG_WORD_CHARS else 1
+        if stem(word) in known_words():  # a known word with affixes, unless one slip away
+            limit = 1
         pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= limit]
         found = extract(word, pool, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)
         if not found:
@@ -95,12 +99,13 @@ def normalize(text: str, speller: Speller | None) -> Normalized:
     pieces: list[str] = []
     pos = 0
     table = slang()
-    for m in _WORD.finditer(text):
+    for i, m in enumerate(_WORD.finditer(text)):
         word = m.group(0)
         low = word.lower()
+        key = f"^{low}" if i == 0 and f"^{low}" in table else low  # first-word-only entries
         replacement: str | None = None
-        if low in table and (word.islower() or len(word) <= 3):
-            replacement, reason = table[low], "informal"
+        if key in table and (word.islower() or len(word) <= 3 or key != low):
+            replacement, reason = table[key], "informal"
         elif speller is not None and word.islower():
             replacement, reason = speller.correct(low), "spelling"
         if replacement is None or replacement == low:

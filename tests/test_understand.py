@@ -22,6 +22,10 @@ def test_chat_spellings_become_standard_words() -> None:
 def test_spoken_forms_a_new_user_typed_become_standard_words() -> None:
     out = normalize("sapa yg mimpin delegasi indo", Speller(VOCAB))
     assert out.text == "siapa yang memimpin delegasi Indonesia"
+    assert normalize("Sapa yg meresmikan", None).text == "siapa yang meresmikan"
+    # "sapa" is also a word (greet): only a first word is the informal "siapa"
+    assert normalize("kapan program sapa warga dimulai", None).repairs == ()
+    assert normalize("bakal calon gubernur di gunung gede", None).repairs == ()
 
 
 def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
@@ -29,6 +33,8 @@ def test_typos_are_repaired_against_the_corpus_vocabulary() -> None:
     assert normalize("siapa kepla otorita", speller).text == "siapa kepala otorita"
     assert normalize("lokasi pengungsin warga", speller).text == "lokasi pengungsian warga"
     assert normalize("basuky", speller).text == "basuki"
+    # affixes around a known stem: repaired only to a word one slip away
+    assert normalize("proyek berasil", Speller({"berhasil": 3})).text == "proyek berhasil"
 
 
 @pytest.mark.parametrize("text", [

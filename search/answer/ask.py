@@ -23,11 +23,11 @@ from search.answer.choose import (
     with_neighbour,
     withheld_because,
 )
-from search.answer.constraints import on_subject, subjects, unnamed
 from search.answer.highlight import Highlighter
 from search.answer.model import AnswerModel
 from search.answer.read import SentenceReader
 from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentence_candidates
+from search.answer.subjects import on_subject, subjects, unnamed
 from search.engine import Hit, Searcher
 from search.query import Query
 from search.question import Question
@@ -59,10 +59,16 @@ class AskResult:
     understood: Understood | None = None  # what was searched (repairs, translation)
 
 
+# The answer's passages are chosen among this many (whatever ``k`` the user asked for), so
+# that the question's subjects (``subjects``) are looked for in the same articles every time.
+SUBJECT_PASSAGES = 10
+
+
 def answer_hits(hits: list[Hit], question: str) -> tuple[list[Hit], frozenset[str]]:
-    """The passages the answer is read from: the best ``ANSWER_PASSAGES`` of those whose
-    article names the question's subjects (``constraints``), in rank order; and the long
-    acronyms of the question that no article found names."""
+    """The passages the answer is read from: the best ``ANSWER_PASSAGES`` of the first
+    ``SUBJECT_PASSAGES`` whose article names the question's subjects, in rank order; and the
+    subjects no article names."""
+    hits = hits[:SUBJECT_PASSAGES]
     docs = list({h.document.id: h.document for h in hits}.values())
     texts = [f"{d.title or ''}\n{d.text}" for d in docs]
     names = subjects(question, texts)
@@ -91,8 +97,8 @@ class Answerer:
         spent. Its cost is bounded whatever ``k`` is: sentences come from the top
         ANSWER_PASSAGES passages, and the question is read up to ``Query.read_text``."""
         t0 = time.perf_counter()
-        # Sentences come from the top ANSWER_PASSAGES passages, whatever k the user asked for.
-        res = searcher.search(replace(query, k=max(query.k, ANSWER_PASSAGES), sort="relevance",
+        # The answer's passages come from the first SUBJECT_PASSAGES, whatever k the user asked.
+        res = searcher.search(replace(query, k=max(query.k, SUBJECT_PASSAGES), sort="relevance",
                                       offset=0), budget)
         t_answer = time.perf_counter()
         q = res.question
@@ -101,7 +107,7 @@ class Answerer:
                 else searcher.embed_query(res.understood.text))
         read, missing = answer_hits(res.hits, q.text)
         cands = (sentence_candidates(res.ctx, read, q, qvec, self.highlighter)
-                 if read else None)
+                 if read and not missing else None)
         choice = choose(cands, q, self.model) if cands is not None else None
         if self.reader is not None and cands is not None and choice is not None:
             checkpoint(budget, "reading the best sentences")
