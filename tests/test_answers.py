@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from eval.dataset import load_questions
-from search.answer.choose import MAX_ANSWER_CHARS, NO_AMOUNT
+from search.answer.choose import MAX_ANSWER_CHARS, NO_AMOUNT, OTHER_EDITION
+from search.answer.constraints import pins
 from search.answer.subjects import named, on_subject, subjects, unnamed
 from search.question import parse_question
 from tests.conftest import ask
@@ -175,3 +176,26 @@ def test_an_acronym_no_article_names_withholds_the_answer(searcher, answerer):
     assert result.answer is None and result.no_answer_reason
     assert "USAID" in result.no_answer_reason and result.hits
     assert result.confidence == 0.0
+
+
+@pytest.mark.parametrize(("question", "edition"), [
+    ("Di kota mana Pertemuan Tingkat Tinggi Jaringan Smart Cities ASEAN-Jepang yang kelima "
+     "diadakan?", 5),
+    ("Which city will host the seventh ASEAN-Japan Smart Cities Network High Level Meeting?", 7),
+    ("What was on the agenda of the 25th Governing Council?", 25),
+    ("Kapan pertemuan ke-2 diadakan?", 2),
+    ("Apa isi kesepakatan kedua negara di forum itu?", None),  # kedua = both
+    ("Siapa yang hadir di pertemuan kedua belah pihak?", None),
+])
+def test_the_edition_a_question_asks_about(question, edition):
+    assert pins(question).ordinals == (frozenset({edition}) if edition else frozenset())
+
+
+def test_a_quote_about_another_edition_is_withheld(searcher, answerer):
+    """The seed articles report the sixth ASEAN-Japan meeting, held in Tokyo."""
+    result = ask(searcher, answerer, "Di kota mana Pertemuan Tingkat Tinggi Jaringan Smart "
+                 "Cities ASEAN-Jepang yang kelima diadakan?")
+    assert result.answer is None and result.no_answer_reason == OTHER_EDITION
+    sixth = ask(searcher, answerer, "Di kota mana Pertemuan Tingkat Tinggi Jaringan Smart "
+                "Cities ASEAN-Jepang yang keenam diadakan?")
+    assert sixth.answer is not None and "Tokyo" in sixth.answer.text

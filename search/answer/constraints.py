@@ -27,8 +27,13 @@ _ORDINAL = re.compile(
 # Words that name an occurrence of something that recurs.
 _EVENT = (r"pertemuan|rapat|forum|konferensi|ktt|festival|pameran|edisi|tahap|fase|periode"
           r"|putaran|gelombang|sidang|kongres|munas|pekan|week|meeting|forum|conference"
-          r"|summit|festival|expo|edition|phase|stage|round|session|congress|term|wave")
-_NEAR = r"(?:\W+\w+){0,4}?\W+"
+          r"|summit|festival|expo|edition|phase|stage|round|session|congress|term|wave"
+          r"|dewan|council")
+# "kedua" meaning "both": kedua negara, kedua belah pihak.
+_BOTH = re.compile(r"kedua\s+(?:belah|negara|pihak|kota|delegasi|lembaga|kementerian"
+                   r"|pemerintah|tim|pemimpin|menteri|perusahaan)\b", re.I)
+# Up to 8 words apart: "Pertemuan Tingkat Tinggi Jaringan Smart Cities ASEAN-Jepang yang kelima".
+_NEAR = r"(?:\W+\w+){0,8}?\W+"
 _EDITION = re.compile(
     rf"\b(?:{_EVENT})\b{_NEAR}(?={_ORDINAL.pattern})|(?<=\b)(?={_ORDINAL.pattern}{_NEAR}"
     rf"(?:{_EVENT})\b)", re.I)
@@ -59,7 +64,7 @@ def editions(text: str) -> frozenset[int]:
     out = set()
     for m in _EDITION.finditer(text):
         o = _ORDINAL.search(text, m.end())
-        if o is not None:
+        if o is not None and not _BOTH.match(text, o.start()):
             out.add(_value(o))
     return frozenset(out)
 
