@@ -196,6 +196,7 @@ def test_a_quote_about_another_edition_is_withheld(searcher, answerer):
     result = ask(searcher, answerer, "Di kota mana Pertemuan Tingkat Tinggi Jaringan Smart "
                  "Cities ASEAN-Jepang yang kelima diadakan?")
     assert result.answer is None and result.no_answer_reason == OTHER_EDITION
+    assert result.confidence == 0.0  # a rule withheld it: no confidence to report
     sixth = ask(searcher, answerer, "Di kota mana Pertemuan Tingkat Tinggi Jaringan Smart "
                 "Cities ASEAN-Jepang yang keenam diadakan?")
     assert sixth.answer is not None and "Tokyo" in sixth.answer.text

@@ -23,6 +23,8 @@ def test_spoken_forms_a_new_user_typed_become_standard_words() -> None:
     out = normalize("sapa yg mimpin delegasi indo", Speller(VOCAB))
     assert out.text == "siapa yang memimpin delegasi Indonesia"
     assert normalize("Sapa yg meresmikan", None).text == "siapa yang meresmikan"
+    assert normalize("sapa dubes yg teken hibah", None).text == (
+        "siapa duta besar yang menandatangani hibah")
     # "sapa" is also a word (greet): only a first word is the informal "siapa"
     assert normalize("kapan program sapa warga dimulai", None).repairs == ()
     assert normalize("bakal calon gubernur di gunung gede", None).repairs == ()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from index.budget import Budget, checkpoint
 from index.records import Document
 from search.answer.choose import (
-    NO_AMOUNT,
+    LOW_CONFIDENCE,
     NO_PASSAGES,
     Choice,
     choose,
@@ -119,7 +119,10 @@ class Answerer:
         answer = None
         if reason is None and cands is not None and choice is not None:
             answer = self.quote(cands, choice, q)
-        confidence = choice.confidence if choice is not None and reason != NO_AMOUNT else 0.0
+        # A rule that withholds (an amount, a subject, an edition missing) leaves no
+        # confidence to report: the model's would read as trust in a withheld quote.
+        confidence = (choice.confidence if choice is not None and reason in (None, LOW_CONFIDENCE)
+                      else 0.0)
         hits = res.hits
         if answer is not None:  # the passage quoted comes first, the others keep their order
             first = sorted(hits, key=lambda h: h.passage.id != answer.passage_id)
