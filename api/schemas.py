@@ -210,7 +210,9 @@ class AskOut(BaseModel):
     searched: str = Field(description="what the keyword (BM25) side searched (as /search)")
     repairs: list[RepairOut]
     answer: AnswerOut | None
-    confidence: float
+    confidence: float = Field(description=(
+        "the model's confidence that the quote answers the question; 0 when a rule "
+        "withheld it (an amount, a subject or an edition the passages lack)"))
     no_answer_reason: str | None
     took_ms: float
     passages: list[SearchHitOut]
