@@ -39,6 +39,7 @@ from index.encoders import Encoder, load_encoder
 from index.ingest import index_paths
 from index.store import IndexStore
 from search.answer.ask import Answerer
+from search.answer.model import logistic
 from search.answer.read import READ_SENTENCES, READER_KIND, ReaderThresholds, SentenceReader
 from search.engine import Searcher
 from search.models import model_path, save_model
@@ -215,7 +216,7 @@ def dev_confidences(reader: SentenceReader, groups: list[Group]) -> np.ndarray:
             logits = np.array([r.relevance for r in reader.reader.read(g.question, top)])
             best = float(np.max(logits + reader.feature_weight
                                 * np.array(g.feature_scores[:len(top)])))
-            out.append(1.0 / (1.0 + np.exp(-best)))
+            out.append(logistic(best))
     return np.array(out)
 
 

@@ -81,7 +81,7 @@ def withheld_because(
     candidates; ``eval/train_answers.py`` prints the count)."""
     if not any_passages:
         return NO_PASSAGES
-    if unnamed:  # constraints.unnamed: a long acronym the question names, no article does
+    if unnamed:  # subjects.unnamed: a long acronym the question names, no article does
         return UNNAMED.format(", ".join(sorted(n.upper() for n in unnamed)))
     if cands is not None and (q.asks_money or q.asks_area) and not cands.column(
             "type_strict").any():
