@@ -100,6 +100,8 @@ def on_subject(names: frozenset[str], texts: Sequence[str]) -> list[bool]:
     """For each article, whether the answer may come from it: it names the rarest of the
     subjects any article names, then the next rarest, and so on (all True when none is
     named: nothing to go by)."""
+    if not names:  # most questions: no article text is read
+        return [True] * len(texts)
     sets = [named(t) for t in texts]
     present = [n for n in names if any(n in s for s in sets)]
     if not present:
