@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from eval.bench_common import load_average, pct, proc_status_kb, serve
-from eval.bench_questions import ENGLISH, INDONESIAN, QUESTIONS
+from eval.bench_questions import ENGLISH, INDONESIAN, QUESTIONS, unique
 
-TARGET_RATIO = 1.3
+TARGET_RATIO = 1.25  # /search over HTTP, p50, at most this times the encoder alone
 TARGET_P99_MS = 60.0
 
 
@@ -31,16 +31,19 @@ def _inprocess(index_dir: Path, encoder_name: str, rounds: int) -> dict:
         ask(q)
     searcher.cache.clear()
 
+    # The encoder alone embeds exactly the distinct strings the HTTP run sends (``unique``):
+    # its numbered suffix adds tokens (about 0.8 ms of encoding here), so timing the encoder
+    # on the bare questions would charge the suffix to the search.
     enc_ms: list[float] = []
     parts: dict[str, list[float]] = {"encode": [], "retrieve": [], "fuse": [], "search": [],
                                      "answer": [], "ask": []}
     per_lang: dict[str, list[float]] = {"id": [], "en": []}
     cached: list[float] = []
+    for i in range(rounds * len(QUESTIONS)):
+        t = time.perf_counter()
+        enc.encode_queries([unique(i)])
+        enc_ms.append((time.perf_counter() - t) * 1000)
     for _ in range(rounds):
-        for q in QUESTIONS:
-            t = time.perf_counter()
-            enc.encode_queries([q])
-            enc_ms.append((time.perf_counter() - t) * 1000)
         for q in QUESTIONS:
             searcher.cache.clear()  # encoder-inclusive
             t = time.perf_counter()
@@ -79,23 +82,20 @@ def _http(url: str, rounds: int) -> dict:
     with httpx.Client(base_url=url, timeout=30) as c:
         for q in QUESTIONS[:5]:
             c.get("/search", params={"q": q + " warm"})
-        i = 0
-        for _ in range(rounds):
-            for q in QUESTIONS:
-                qq = f"{q} ({i})"  # never seen: the server must encode it
-                i += 1
-                t = time.perf_counter()
-                r = c.get("/search", params={"q": qq, "k": 10})
-                out["search"].append((time.perf_counter() - t) * 1000)
-                errors += r.status_code != 200
-                t = time.perf_counter()
-                r = c.get("/search", params={"q": qq, "k": 10})
-                out["search_cached"].append((time.perf_counter() - t) * 1000)
-                errors += r.status_code != 200
-                t = time.perf_counter()
-                r = c.post("/ask", json={"question": f"{q} [{i}]"})
-                out["ask"].append((time.perf_counter() - t) * 1000)
-                errors += r.status_code != 200
+        for i in range(rounds * len(QUESTIONS)):
+            qq = unique(i)  # never seen: the server must encode it
+            t = time.perf_counter()
+            r = c.get("/search", params={"q": qq, "k": 10})
+            out["search"].append((time.perf_counter() - t) * 1000)
+            errors += r.status_code != 200
+            t = time.perf_counter()
+            r = c.get("/search", params={"q": qq, "k": 10})
+            out["search_cached"].append((time.perf_counter() - t) * 1000)
+            errors += r.status_code != 200
+            t = time.perf_counter()
+            r = c.post("/ask", json={"question": f"{QUESTIONS[i % len(QUESTIONS)]} [{i}]"})
+            out["ask"].append((time.perf_counter() - t) * 1000)
+            errors += r.status_code != 200
     return {**{f"{k}_ms": pct(v) for k, v in out.items()}, "errors": errors}
 
 

@@ -115,9 +115,11 @@ def _inflection_candidates(word: str) -> Iterator[str]:
         yield w[:-2]  # officially → official
 
 
-def word_forms(word: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def word_forms(word: str) -> tuple[str, ...]:
     """``word`` itself, then its irregular base, British→American spellings and the bases of
-    regular inflections (each at least 3 letters), without repeats."""
+    regular inflections (each at least 3 letters), without repeats. Cached: a query's words
+    are looked up several times, and its ~40 spelling rules are the cost."""
     word = word.lower().replace("\u2019", "'")
     out = [word]
     if word in IRREGULAR:
@@ -130,7 +132,7 @@ def word_forms(word: str) -> list[str]:
     out.extend(spellings[1:])
     for sp in spellings:
         out.extend(c for c in _inflection_candidates(sp) if len(c) >= 3)
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
 def _read_tsv(path: Path) -> Iterator[tuple[str, str]]:

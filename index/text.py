@@ -70,6 +70,17 @@ def terms(text: str) -> list[str]:
     return out
 
 
+Positions = dict[str, tuple[int, ...]]
+
+
+def term_positions(terms: list[str]) -> Positions:
+    """Term -> where it occurs (token offsets in ``terms``)."""
+    out: dict[str, list[int]] = {}
+    for i, t in enumerate(terms):
+        out.setdefault(t, []).append(i)
+    return {t: tuple(v) for t, v in out.items()}
+
+
 def word_counts(texts: Iterable[str]) -> dict[str, list[int]]:
     """The corpus vocabulary that spelling repair and query translation look words up in:
     lower-cased word (letters only, 2+ characters) -> [occurrences, occurrences written with

@@ -18,7 +18,7 @@ from index.columns import day_number
 from index.generation import IndexData
 from index.lexicon import DEFAULT_MAX_WORDS, InducedLexicon, candidates, match
 from index.retrieval import RowFilter
-from index.text import lower_words, terms
+from index.text import Positions, lower_words, term_positions, terms
 from index.wordvectors import shipped_english_vectors
 from search.normalize import Speller
 from search.query import Filters
@@ -31,7 +31,7 @@ class SearchContext:
     def __init__(self, data: IndexData) -> None:
         self.data = data
         self.generation = data.generation
-        self.passage_terms = lru_cache(maxsize=ROW_CACHE)(self._passage_terms)
+        self.passage_positions = lru_cache(maxsize=ROW_CACHE)(self._passage_positions)
         self.passage_spans = lru_cache(maxsize=ROW_CACHE)(self._passage_spans)
         self.sentence_rows = lru_cache(maxsize=ROW_CACHE)(data.sentence_rows)
         self.sentence = lru_cache(maxsize=ROW_CACHE)(self._sentence)
@@ -84,9 +84,9 @@ class SearchContext:
         return match(english, words, np.stack([embedded[w] for w in words]))
 
     # ---- passages ----------------------------------------------------------------------------
-    def _passage_terms(self, row: int) -> list[str]:
-        """BM25 terms of a passage."""
-        return terms(self.data.passage(row).text)
+    def _passage_positions(self, row: int) -> Positions:
+        """Where each BM25 term of a passage occurs (``term_proximity``)."""
+        return term_positions(terms(self.data.passage(row).text))
 
     def _passage_spans(self, row: int) -> list[tuple[str, frozenset[str]]]:
         """Typed spans of a passage as (kind, lower-cased words)."""

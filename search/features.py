@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from index.text import Positions, term_positions
 from search.candidates import Candidates
 from search.context import SearchContext
 from search.fusion import max_scale, minmax, ranks
@@ -37,20 +38,30 @@ FEATURES = (
 _WINDOW = 12  # tokens: "the question's terms close together" means within this window
 
 
-def term_proximity(qterms: tuple[str, ...], pterms: list[str]) -> tuple[float, float]:
+def term_proximity(qterms: tuple[str, ...], pterms: list[str] | Positions) -> tuple[float, float]:
     """(coverage, best window coverage): share of the question's terms in the passage, and
-    in any ``_WINDOW``-term window of it."""
+    in any ``_WINDOW``-term window of it. ``pterms``: the passage's terms, or their
+    ``term_positions`` (cached per passage, so a query reads only its own terms' places)."""
     if not qterms:
         return 0.0, 0.0
     qset = set(qterms)
-    hits = [(i, t) for i, t in enumerate(pterms) if t in qset]
-    coverage = len({t for _, t in hits}) / len(qset)
+    where = pterms if isinstance(pterms, dict) else term_positions(pterms)
+    hits = sorted((i, t) for t in qset for i in where.get(t, ()))
+    found = len({t for _, t in hits})
     best, lo = 0, 0
-    for hi in range(len(hits)):
-        while hits[hi][0] - hits[lo][0] >= _WINDOW:
+    inside: dict[str, int] = {}  # the window's terms, counted
+    for pos, t in hits:
+        inside[t] = inside.get(t, 0) + 1
+        while pos - hits[lo][0] >= _WINDOW:
+            gone = hits[lo][1]
+            inside[gone] -= 1
+            if not inside[gone]:
+                del inside[gone]
             lo += 1
-        best = max(best, len({t for _, t in hits[lo:hi + 1]}))
-    return coverage, best / len(qset)
+        best = max(best, len(inside))
+        if best == found:  # every term found is inside one window: none can hold more
+            break
+    return found / len(qset), best / len(qset)
 
 
 def _sentence_vectors(
@@ -81,13 +92,13 @@ def candidate_features(
     kind = np.zeros(n, dtype=np.float32)
     rows = [int(r) for r in cands.rows]
     vectors, bounds = _sentence_vectors(ctx, rows, query_vector)
+    starts = np.asarray(bounds[:-1], dtype=np.int64)
+    has = np.diff(np.asarray(bounds, dtype=np.int64)) > 0  # a passage with sentence vectors
+    sent[:] = dense
+    if query_vector is not None and has.any():  # each passage's best sentence, in one product
+        sent[has] = np.maximum.reduceat(vectors @ query_vector, starts[has])
     for i, row in enumerate(rows):
-        lo, hi = bounds[i], bounds[i + 1]
-        if query_vector is not None and hi > lo:
-            sent[i] = float((vectors[lo:hi] @ query_vector).max())
-        else:
-            sent[i] = dense[i]
-        cov[i], prox[i] = term_proximity(question.terms, ctx.passage_terms(row))
+        cov[i], prox[i] = term_proximity(question.terms, ctx.passage_positions(row))
         kind[i] = float(question.qtype == REASON or any(
             span_matches(k, question.qtype) and not words <= question.words
             for k, words in ctx.passage_spans(row)

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from search.candidates import Candidates
-from search.features import term_proximity
+from index.text import term_positions
+from search.features import _WINDOW, term_proximity
 from search.fusion import convex, dbsf, max_scale, minmax, ranks, rrf
 from search.models import ModelError, load_model, save_model
 
@@ -60,6 +63,19 @@ def test_term_proximity_by_hand() -> None:
     assert term_proximity(("a", "b"), far) == (1.0, 0.5)
     assert term_proximity(("a", "b", "c", "d"), ["d"]) == (0.25, 0.25)
     assert term_proximity((), ["a"]) == (0.0, 0.0)
+
+
+@given(st.lists(st.sampled_from("abcdx"), max_size=40),
+       st.lists(st.sampled_from("abcde"), min_size=1, max_size=5))
+def test_term_proximity_is_the_best_window(passage: list[str], question: list[str]) -> None:
+    """Against every ``_WINDOW``-term window, counted by brute force; the cached positions
+    give the same as the term list."""
+    qset = set(question)
+    best = max((len(qset & set(passage[s:s + _WINDOW])) for s in range(len(passage))),
+               default=0)
+    want = (len(qset & set(passage)) / len(qset), best / len(qset))
+    assert term_proximity(tuple(question), passage) == pytest.approx(want)
+    assert term_proximity(tuple(question), term_positions(passage)) == pytest.approx(want)
 
 
 def _cands(dense: list[float], lexical: list[float], in_dense: list[bool],
