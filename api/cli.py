@@ -202,17 +202,12 @@ def cmd_cite(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from threadpoolctl import threadpool_limits
 
     from api.app import create_app
     from api.observe import configure_logging
 
     settings = Settings.from_args(args)  # a bad setting (token, limit) stops here
     configure_logging(fmt=settings.log_format, level=args.log_level)
-    # One BLAS thread (the server's parallelism is its search slots and the encoder's team):
-    # OpenBLAS workers woken by the answer step's small products spun on the other core,
-    # slowing the next encode (+1.4 ms after an /ask; the answer step 4.5 -> 3.6 ms p50).
-    threadpool_limits(1, user_api="blas")
     if args.corpus:
         from index.encoders import load_encoder
         from index.ingest import index_paths
