@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.metrics = telemetry = Metrics()
     telemetry.gauges(lambda: _gauges(app))
     _install_error_handlers(app, telemetry)
+    _document_error_shape(app)
     for module in (pages, search, ask, documents, admin, judge, health, docs, metrics):
         app.include_router(module.router)
     app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.assets_dir()), name="docs-assets")
@@ -177,11 +179,56 @@ def _install_error_handlers(app: FastAPI, telemetry: Metrics) -> None:
                             headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        # The input is left out: it may not even serialise (a lone surrogate).
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # One shape with the domain errors: ``detail`` is one line naming each field; the
+        # structured list follows in ``errors``. The input is left out: it may not even
+        # serialise (a lone surrogate).
         errors = [
             {"loc": _safe(list(e.get("loc", ()))), "msg": _safe(e.get("msg", "")),
              "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        return JSONResponse(status_code=422, content={"detail": errors})
+        fields = _body_fields(request)
+        detail = "; ".join(_named(e, fields) for e in errors)
+        return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
+
+
+def _document_error_shape(app: FastAPI) -> None:
+    """The OpenAPI schema of a 422 says what ``validation_error`` answers (FastAPI's default
+    documents ``detail`` as the list that now sits in ``errors``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = build().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = {
+                    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+                    "properties": {
+                        "detail": {"type": "string", "title": "Detail",
+                                   "description": "One line naming each wrong field"},
+                        "errors": {"type": "array", "title": "Errors",
+                                   "items": {"$ref": "#/components/schemas/ValidationError"}},
+                    },
+                }
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _body_fields(request: Request) -> list[str]:
+    """The JSON body fields the request's route accepts (none for routes without a body)."""
+    route = request.scope.get("route")
+    info = getattr(getattr(route, "body_field", None), "field_info", None)
+    return sorted(getattr(getattr(info, "annotation", None), "model_fields", None) or {})
+
+
+def _named(error: dict[str, Any], fields: list[str]) -> str:
+    """``field: message`` for one validation error, with the valid fields for an unknown one."""
+    where = [str(p) for p in error["loc"] if p not in ("body", "query", "path", "header")]
+    msg = str(error["msg"])
+    if error["type"] == "json_invalid":  # loc: ("body", character offset)
+        where, msg = [], f"{msg} at character {error['loc'][-1]}"
+    if error["type"] == "extra_forbidden" and fields:
+        msg = f"unknown field; use {', '.join(fields)}"
+    return f"{'.'.join(where) or 'body'}: {msg}"

@@ -44,6 +44,22 @@ def test_bad_ask_is_422_naming_field(client, body: dict, field: str) -> None:
     assert field in json.dumps(r.json()["detail"])
 
 
+def test_every_422_is_one_line_naming_the_field(client) -> None:
+    """Range rules (ours) and type rules (the framework's) answer in one shape: ``detail`` a
+    string naming the field; an unknown body field also lists the fields there are."""
+    for r in (client.get("/search", params={"q": "banjir", "k": "x"}),
+              client.get("/search", params={"q": "banjir", "k": 99}),
+              client.post("/ask", json={"question": 5})):
+        assert r.status_code == 422 and isinstance(r.json()["detail"], str), r.text
+    r = client.post("/ask", json={"question": "banjir", "top_k": 3})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("top_k: unknown field; use ")
+    assert "question" in r.json()["detail"] and "k" in r.json()["detail"].split("use ")[1]
+    assert r.json()["errors"][0]["type"] == "extra_forbidden"
+    r = client.post("/ask", content=b"{", headers={"Content-Type": "application/json"})
+    assert r.json()["detail"].startswith("body: JSON decode error at character")
+
+
 @pytest.mark.parametrize("raw", [b"\xff", b"{", b"[]", b'{"question": "\\ud800"}'])
 def test_bad_ask_bodies(client, raw: bytes) -> None:
     r = client.post("/ask", content=raw, headers={"Content-Type": "application/json"})
