@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from api import problems
 from api.deps import Guards, Services
 from api.errors import HTTP_STATUS, RateLimited, Shed, http_status, retry_headers
 from api.headers import SecurityHeaders
@@ -152,66 +153,39 @@ def _shed_reason(exc: Exception) -> str:
     return "overloaded"
 
 
-def _safe(value: object) -> object:
-    """Text that JSON can carry as UTF-8 (a lone surrogate from a JSON escape cannot be)."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, list | tuple):
-        return [_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {_safe(k): _safe(v) for k, v in value.items()}
-    return value
-
-
 def _install_error_handlers(app: FastAPI, telemetry: Metrics) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, Shed | Stopped):
             telemetry.shed.labels(_shed_reason(exc)).inc()
-        return JSONResponse(status_code=http_status(exc), content={"detail": _safe(str(exc))},
-                            headers=retry_headers(exc))
+        return problems.error(http_status(exc), str(exc), retry_headers(exc))
 
     for cls in HTTP_STATUS:
         app.add_exception_handler(cls, domain_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": _safe(exc.detail)},
-                            headers=exc.headers)
+        return problems.error(exc.status_code, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # One shape with the domain errors: ``detail`` is one line naming each field; the
-        # structured list follows in ``errors``. The input is left out: it may not even
-        # serialise (a lone surrogate).
-        errors = [
-            {"loc": _safe(list(e.get("loc", ()))), "msg": _safe(e.get("msg", "")),
-             "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        fields = _body_fields(request)
-        detail = "; ".join(_named(e, fields) for e in errors)
-        return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
+        return problems.invalid(exc.errors(), _body_fields(request))
+
+    @app.exception_handler(problems.BadFields)
+    async def bad_fields(_: Request, exc: problems.BadFields) -> JSONResponse:
+        return problems.invalid(exc.errors, exc.fields)
 
 
 def _document_error_shape(app: FastAPI) -> None:
-    """The OpenAPI schema of a 422 says what ``validation_error`` answers (FastAPI's default
-    documents ``detail`` as the list that now sits in ``errors``)."""
+    """``/openapi.json`` documents a 422 as ``problems.invalid`` answers it (patched on every
+    build: FastAPI rebuilds the schema when routes change)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schemas = build().get("components", {}).get("schemas", {})
-            if "HTTPValidationError" in schemas:
-                schemas["HTTPValidationError"] = {
-                    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
-                    "properties": {
-                        "detail": {"type": "string", "title": "Detail",
-                                   "description": "One line naming each wrong field"},
-                        "errors": {"type": "array", "title": "Errors",
-                                   "items": {"$ref": "#/components/schemas/ValidationError"}},
-                    },
-                }
-        return app.openapi_schema or build()
+        schema = build()
+        schemas = schema.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = problems.VALIDATION_SCHEMA
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
@@ -221,14 +195,3 @@ def _body_fields(request: Request) -> list[str]:
     route = request.scope.get("route")
     info = getattr(getattr(route, "body_field", None), "field_info", None)
     return sorted(getattr(getattr(info, "annotation", None), "model_fields", None) or {})
-
-
-def _named(error: dict[str, Any], fields: list[str]) -> str:
-    """``field: message`` for one validation error, with the valid fields for an unknown one."""
-    where = [str(p) for p in error["loc"] if p not in ("body", "query", "path", "header")]
-    msg = str(error["msg"])
-    if error["type"] == "json_invalid":  # loc: ("body", character offset)
-        where, msg = [], f"{msg} at character {error['loc'][-1]}"
-    if error["type"] == "extra_forbidden" and fields:
-        msg = f"unknown field; use {', '.join(fields)}"
-    return f"{'.'.join(where) or 'body'}: {msg}"

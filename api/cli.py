@@ -372,10 +372,6 @@ def plugins() -> list[Callable[..., None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Idle OpenMP threads sleep instead of spinning. Read when the encoder's OpenMP runtime
-    # loads (after this); measured on this shared 2-core machine under load: an 18-token
-    # query took 6.0 s with spinning threads and 0.09 s with sleeping ones.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     logging.basicConfig(level=os.environ.get("TELUSUR_LOG", "WARNING"),
                         format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)

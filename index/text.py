@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import Stemmer
@@ -70,7 +70,7 @@ def terms(text: str) -> list[str]:
     return out
 
 
-Positions = dict[str, tuple[int, ...]]
+Positions = Mapping[str, tuple[int, ...]]  # shared between query threads: never changed
 
 
 def term_positions(terms: list[str]) -> Positions:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.text import Positions, term_positions
+from index.text import Positions
 from search.candidates import Candidates
 from search.context import SearchContext
 from search.fusion import max_scale, minmax, ranks
@@ -45,8 +45,10 @@ def term_proximity(qterms: tuple[str, ...], pterms: list[str] | Positions) -> tu
     if not qterms:
         return 0.0, 0.0
     qset = set(qterms)
-    where = pterms if isinstance(pterms, dict) else term_positions(pterms)
-    hits = sorted((i, t) for t in qset for i in where.get(t, ()))
+    if isinstance(pterms, list):  # one pass over a sentence's terms
+        hits = [(i, t) for i, t in enumerate(pterms) if t in qset]
+    else:  # a passage's cached positions: only the question's own terms are read
+        hits = sorted((i, t) for t in qset for i in pterms.get(t, ()))
     found = len({t for _, t in hits})
     best, lo = 0, 0
     inside: dict[str, int] = {}  # the window's terms, counted

@@ -42,9 +42,9 @@ class Matches:
         self._qvec = query_vector
         self._score = score
         mask = data.live if allowed is None else (data.live & allowed)
-        self._pool = np.where(mask, lexical, 0.0)  # as ``gather`` ranks it
-        self.n_lexical = int(np.count_nonzero(self._pool))
+        self._pool = np.where(mask, lexical, np.float32(0))  # as ``gather`` ranks it
         matching = self._pool > 0
+        self.n_lexical = int(np.count_nonzero(matching))
         matching[first.rows[first.in_dense]] = True
         self.rows: np.ndarray = np.flatnonzero(matching)  # every matching row, ascending
         self._tiers: dict[int, tuple[np.ndarray, np.ndarray]] = {}

@@ -6,14 +6,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-# As ``telusur`` sets it for itself (api.cli.main): idle OpenMP threads sleep, which keeps a
-# shared 2-core machine usable while the suite runs. Set before the encoder loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import pytest
 
-import pytest  # noqa: E402
-
-from index.encoders import Encoder, load_encoder  # noqa: E402
-from index.ingest import index_paths  # noqa: E402
+# The thread-pool settings ``telusur`` runs with (api/__init__.py), before numpy and the
+# encoder load: idle threads sleep, which keeps a shared 2-core machine usable.
+import api  # noqa: F401
+from index.encoders import Encoder, load_encoder
+from index.ingest import index_paths
 from index.store import IndexStore
 from search.answer.ask import Answerer
 from search.engine import Searcher

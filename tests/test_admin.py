@@ -202,6 +202,14 @@ def test_bad_json_documents_are_422(admin, body: dict, needle: str) -> None:
     assert needle in str(r.json()["detail"])
 
 
+def test_a_json_document_422_names_its_fields_in_one_line(admin) -> None:
+    r = admin.post("/documents", json={"txt": NEW_TEXT}, headers=AUTH)
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and isinstance(detail, str), r.text
+    assert "txt: unknown field" in detail and "text" in detail.split("; use ")[1].split(", ")
+    assert {e["type"] for e in r.json()["errors"]} >= {"extra_forbidden"}
+
+
 @pytest.mark.parametrize("raw", [
     b"\xff\xfe", b"not json", b"[]", b"[" * 100000, b'{"text": "Berita \\udc00 hari ini."}',
 ])

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.candidates import Candidates
 from index.text import term_positions
+from search.candidates import Candidates
 from search.features import _WINDOW, term_proximity
 from search.fusion import convex, dbsf, max_scale, minmax, ranks, rrf
 from search.models import ModelError, load_model, save_model

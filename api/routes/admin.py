@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import GuardsDep, SearcherDep, SettingsDep
+from api.problems import BadFields
 from api.routes.documents import not_found
 from api.schemas import DocumentIn, WriteOut
 from api.settings import Settings
@@ -90,10 +91,8 @@ def _json_document(raw: bytes) -> dict[str, object]:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise HTTPException(422, "body: not valid UTF-8 JSON") from None
     except ValidationError as exc:
-        raise HTTPException(422, [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
-            for e in exc.errors(include_url=False, include_input=False)
-        ]) from None
+        raise BadFields(exc.errors(include_url=False, include_input=False),
+                        sorted(DocumentIn.model_fields)) from None
     text = body.text if isinstance(body.text, str) else ""
     doc_id = body.id or "doc-" + hashlib.sha256(
         text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

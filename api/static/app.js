@@ -243,18 +243,8 @@
     return (code && names[code]) || code || "?";
   }
 
-  function formatDetail(detail) {
-    if (typeof detail === "string") { return detail; }
-    if (Array.isArray(detail)) {
-      return detail.map(function (d) {
-        if (d && typeof d === "object") {
-          var loc = Array.isArray(d.loc) ? d.loc.filter(function (x) { return x !== "body"; }).join(".") : "";
-          return (loc ? loc + ": " : "") + (d.msg || JSON.stringify(d));
-        }
-        return String(d);
-      }).join("; ");
-    }
-    return JSON.stringify(detail);
+  function formatDetail(detail) {  // every error's detail is one line (api/problems.py)
+    return typeof detail === "string" ? detail : JSON.stringify(detail);
   }
 
   function fetchJson(url, options) {
