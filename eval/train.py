@@ -7,7 +7,8 @@
 3. the answer scorers and abstention (``eval.train_answers``): read the highlighter's span
    scores and the ranker's passages;
 4. the reader (``eval.reader_data`` then ``eval.train_reader``): fine-tuned on the sentences
-   the answer scorer puts first, so it comes last (about 40 minutes on 2 cores).
+   the answer scorer puts first, so it comes last (about 50 minutes on 2 cores; all four
+   steps took 67 minutes here).
 
     python -m eval.train --facqa ../shared/benchmarks/facqa
 """
