@@ -76,6 +76,10 @@ def _named(e: Mapping[str, Any], body_fields: Sequence[str]) -> str:
     msg = str(e["msg"])
     if e["type"] == "json_invalid":  # loc: ("body", character offset)
         where, msg = [], f"{msg} at character {loc[-1]}"
+    elif e["type"] in ("model_attributes_type", "dict_type") and loc == ["body"]:
+        msg = "send a JSON object, with Content-Type: application/json"
+    elif e["type"] in ("int_parsing", "int_from_float", "int_type"):
+        msg = "must be a whole number"
     elif e["type"] == "extra_forbidden" and loc[:1] == ["body"] and len(loc) == 2 and body_fields:
         msg = "unknown field"
     name = ".".join(for_terminal(str(p)) for p in where) or "body"

@@ -66,6 +66,17 @@ def test_every_422_is_one_line_naming_the_field(client) -> None:
     assert len(detail) < 400 and len(r.json()["errors"]) == 301
 
 
+def test_what_a_new_user_gets_wrong_is_named(client) -> None:
+    """A form body instead of JSON, a fraction for k, a parameter in /ask's URL."""
+    r = client.post("/ask", content=b"question=banjir",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 422 and "application/json" in r.json()["detail"], r.text
+    r = client.get("/search", params={"q": "banjir", "k": "2.5"})
+    assert r.json()["detail"] == "k: must be a whole number"
+    r = client.post("/ask?foo=1", json={"question": "banjir"})
+    assert r.status_code == 422 and "unknown parameter(s): foo;" in r.json()["detail"]
+
+
 def test_openapi_documents_the_422_shape(client) -> None:
     schema = client.get("/openapi.json").json()["components"]["schemas"]["HTTPValidationError"]
     assert schema["properties"]["detail"]["type"] == "string"

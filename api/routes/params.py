@@ -12,5 +12,6 @@ def reject_unknown(request: Request, known: frozenset[str]) -> None:
     silently return unfiltered results)."""
     unknown = sorted(set(request.query_params) - known)
     if unknown:
-        raise QueryError(unknown[0], f"unknown parameter(s): {', '.join(unknown)}; "
-                         f"use {', '.join(sorted(known))}")
+        use = (f"use {', '.join(sorted(known))}" if known
+               else "this route takes its fields in the JSON body")
+        raise QueryError(unknown[0], f"unknown parameter(s): {', '.join(unknown)}; {use}")
