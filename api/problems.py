@@ -63,9 +63,7 @@ def invalid(errors: Iterable[Mapping[str, Any]], body_fields: Sequence[str]) -> 
     named = [_named(e, body_fields) for e in listed[:MAX_NAMED]]
     if len(listed) > MAX_NAMED:
         named.append(f"and {len(listed) - MAX_NAMED} more")
-    unknown = any(e["type"] == "extra_forbidden" and len(e["loc"]) == 2 and e["loc"][0] == "body"
-                  for e in listed)
-    if unknown and body_fields:
+    if body_fields and any(_unknown_field(e) for e in listed):
         named.append(f"use {', '.join(body_fields)}")
     return JSONResponse(status_code=422, content={"detail": "; ".join(named), "errors": listed})
 
@@ -80,7 +78,12 @@ def _named(e: Mapping[str, Any], body_fields: Sequence[str]) -> str:
         msg = "send a JSON object, with Content-Type: application/json"
     elif e["type"] in ("int_parsing", "int_from_float", "int_type"):
         msg = "must be a whole number"
-    elif e["type"] == "extra_forbidden" and loc[:1] == ["body"] and len(loc) == 2 and body_fields:
+    elif _unknown_field(e) and body_fields:
         msg = "unknown field"
     name = ".".join(for_terminal(str(p)) for p in where) or "body"
     return f"{name}: {for_terminal(msg)}"
+
+
+def _unknown_field(e: Mapping[str, Any]) -> bool:
+    """A top-level field the JSON body's model does not have (``loc``: body, name)."""
+    return e["type"] == "extra_forbidden" and len(e["loc"]) == 2 and e["loc"][0] == "body"

@@ -46,9 +46,9 @@ class SearchContext:
         self._facets = {
             # Codes 0 of the columns mean "not stated"; the first spelling seen of an outlet
             # stands for its group.
-            "source": _Column(cols.source.astype(np.int64) - 1, _spellings(data)),
-            "year": _Column(year_codes.astype(np.int64), tuple(str(y) for y in year_values)),
-            "lang": _Column(cols.lang.astype(np.int64) - 1, tuple(cols.langs[1:])),
+            "source": _Column(cols.source.astype(np.intp), _spellings(data)),
+            "year": _Column((year_codes + 1).astype(np.intp), tuple(str(y) for y in year_values)),
+            "lang": _Column(cols.lang.astype(np.intp), tuple(cols.langs[1:])),
         }
         self._lock = threading.Lock()
         self._doc_vectors: np.ndarray | None = None
@@ -197,36 +197,16 @@ def _what_there_is(name: str, ctx: SearchContext) -> str:
 
 @dataclass(frozen=True)
 class _Column:
-    """A per-document column coded for counting: ``codes[doc_row]`` indexes ``values``
-    (-1: no value)."""
+    """A per-document column coded for counting: ``codes[doc_row]`` is 0 for no value, else
+    one more than the value's index in ``values`` (as the index's columns store them)."""
 
-    codes: np.ndarray
+    codes: np.ndarray  # intp, as ``bincount`` reads it
     values: tuple[str, ...]
-
-    @classmethod
-    def of(cls, raw: list[str | None], key: Callable[[str], str] = str) -> _Column:
-        index: dict[str, int] = {}
-        values: list[str] = []
-        codes = np.full(len(raw), -1, dtype=np.int64)
-        for row, v in enumerate(raw):
-            if not v:
-                continue
-            i = index.get(key(v))
-            if i is None:
-                i = index[key(v)] = len(values)
-                values.append(v)  # the first spelling seen stands for the group
-            codes[row] = i
-        return cls(codes, tuple(values))
-
-    @cached_property
-    def _shifted(self) -> np.ndarray:
-        """``codes + 1`` (0: no value), as ``bincount`` reads it."""
-        return (self.codes + 1).astype(np.intp)
 
     def count(self, docs: np.ndarray) -> list[tuple[str | None, int]]:
         # ``docs`` as weights, not as an index: selecting the rows first costs 2.5x as much
         # (0.74 vs 0.30 ms over 223k documents)
-        counts = np.bincount(self._shifted, weights=docs, minlength=len(self.values) + 1
+        counts = np.bincount(self.codes, weights=docs, minlength=len(self.values) + 1
                              ).astype(np.int64)
         pairs: list[tuple[str | None, int]] = [
             (self.values[i - 1] if i else None, int(counts[i])) for i in np.flatnonzero(counts)]
