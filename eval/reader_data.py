@@ -1,8 +1,7 @@
 """Question-sentence pairs for training the reader, from the pipeline's own candidates.
 
-For each training question the shipped search runs, the sentences ``/ask`` would read
-(``search.answer.ask.read_candidates``: the top ``ANSWER_PASSAGES`` passages on the
-question's subjects) are scored by the feature sentence scorer, and the best
+For each training question the shipped search runs, the sentences of its top
+``ANSWER_PASSAGES`` passages are scored by the feature sentence scorer, and the best
 ``--per-question`` of them (plus every sentence holding an answer) become pairs labelled 1
 when they hold an accepted answer. The reader is thus trained on exactly the sentences it
 will rerank at query time, hard negatives included. Answer spans are the answer's character
@@ -24,7 +23,8 @@ from eval.dataset import load_questions
 from eval.metrics import contains_answer
 from index.encoders import load_encoder
 from index.store import IndexStore
-from search.answer.ask import SUBJECT_PASSAGES, Answerer, read_candidates
+from search.answer.ask import Answerer
+from search.answer.sentences import ANSWER_PASSAGES, sentence_candidates
 from search.engine import Searcher
 from search.query import Query
 
@@ -61,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
             for q in load_questions(path):
                 if not q.answers:
                     continue
-                res = searcher.search(Query(text=q.question, k=SUBJECT_PASSAGES))
+                res = searcher.search(Query(text=q.question, k=ANSWER_PASSAGES))
                 if not res.hits or res.query_vector is None:
                     continue
-                cands, _ = read_candidates(res.ctx, res.hits, res.question, res.query_vector,
-                                           answerer.highlighter)
+                cands = sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], res.question,
+                                            res.query_vector, answerer.highlighter)
                 if cands is None:
                     continue
                 scores = answerer.model.sentence_scores(cands.features, cands.cross)

@@ -36,7 +36,7 @@ from eval.train_ranker import train
 from index.encoders import Encoder, load_encoder
 from index.ingest import index_paths
 from index.store import IndexStore
-from search.answer.ask import SUBJECT_PASSAGES, Answerer, read_candidates
+from search.answer.ask import Answerer
 from search.answer.choose import abstain_features
 from search.answer.highlight import Highlighter
 from search.answer.model import (
@@ -47,7 +47,7 @@ from search.answer.model import (
     AnswerModel,
     Head,
 )
-from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates
+from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentence_candidates
 from search.engine import Searcher
 from search.models import model_path, save_model
 from search.query import Query
@@ -72,19 +72,18 @@ def collect(
     runs = []
     for q in questions:
         gold = {r["doc_id"] for r in q.relevant}
-        res = searcher.search(Query(text=q.question, k=SUBJECT_PASSAGES + ANSWER_PASSAGES))
+        res = searcher.search(Query(text=q.question, k=ANSWER_PASSAGES + 10))
         if not res.hits or res.query_vector is None:
             continue
-        # the sentences /ask would read (``read_candidates``: a subject rule may leave none)
-        cands, _ = read_candidates(res.ctx, res.hits, res.question, res.query_vector,
-                                   highlighter)
+        cands = sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], res.question,
+                                    res.query_vector, highlighter)
         if cands is None:
             continue
         labels = np.array([contains_answer(s.text, q.answers) for s in cands.sentences],
                           dtype=bool)
-        rest = [h for h in res.hits if h.document.id not in gold]
-        off = read_candidates(res.ctx, rest, res.question, res.query_vector,
-                              highlighter)[0] if rest else None
+        rest = [h for h in res.hits if h.document.id not in gold][:ANSWER_PASSAGES]
+        off = sentence_candidates(res.ctx, rest, res.question, res.query_vector,
+                                  highlighter) if rest else None
         runs.append(Run(q, res.question, cands, labels, off))
     return runs
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from index.budget import Budget, checkpoint
 from index.records import Document
 from search.answer.choose import (
@@ -30,7 +28,6 @@ from search.answer.model import AnswerModel
 from search.answer.read import SentenceReader
 from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentence_candidates
 from search.answer.subjects import on_subject, subjects, unnamed
-from search.context import SearchContext
 from search.engine import Hit, Searcher
 from search.query import Query
 from search.question import Question
@@ -79,17 +76,6 @@ def answer_hits(hits: list[Hit], question: str) -> tuple[list[Hit], frozenset[st
     return [h for h in hits if keep[h.document.id]][:ANSWER_PASSAGES], unnamed(names, texts)
 
 
-def read_candidates(
-    ctx: SearchContext, hits: list[Hit], q: Question, qvec: np.ndarray, highlighter: Highlighter,
-) -> tuple[SentenceCandidates | None, frozenset[str]]:
-    """The sentences the answer is chosen among, from ``answer_hits`` (none when a subject is
-    unnamed), and the unnamed subjects. ``/ask`` and the training data both read them here."""
-    read, missing = answer_hits(hits, q.text)
-    cands = (sentence_candidates(ctx, read, q, qvec, highlighter)
-             if read and not missing else None)
-    return cands, missing
-
-
 class Answerer:
     """The answer step's models, loaded once (for the index's encoder). Without a
     ``reader`` the feature scorer alone chooses, scores and highlights the sentence."""
@@ -119,7 +105,9 @@ class Answerer:
         checkpoint(budget, "choosing the answer")
         qvec = (res.query_vector if res.query_vector is not None
                 else searcher.embed_query(res.understood.text))
-        cands, missing = read_candidates(res.ctx, res.hits, q, qvec, self.highlighter)
+        read, missing = answer_hits(res.hits, q.text)
+        cands = (sentence_candidates(res.ctx, read, q, qvec, self.highlighter)
+                 if read and not missing else None)
         choice = choose(cands, q, self.model) if cands is not None else None
         if self.reader is not None and cands is not None and choice is not None:
             checkpoint(budget, "reading the best sentences")
