@@ -36,7 +36,7 @@ from eval.train_ranker import train
 from index.encoders import Encoder, load_encoder
 from index.ingest import index_paths
 from index.store import IndexStore
-from search.answer.ask import Answerer
+from search.answer.ask import SUBJECT_PASSAGES, Answerer
 from search.answer.choose import abstain_features
 from search.answer.highlight import Highlighter
 from search.answer.model import (
@@ -72,7 +72,7 @@ def collect(
     runs = []
     for q in questions:
         gold = {r["doc_id"] for r in q.relevant}
-        res = searcher.search(Query(text=q.question, k=ANSWER_PASSAGES + 10))
+        res = searcher.search(Query(text=q.question, k=ANSWER_PASSAGES + SUBJECT_PASSAGES))
         if not res.hits or res.query_vector is None:
             continue
         cands = sentence_candidates(res.ctx, res.hits[:ANSWER_PASSAGES], res.question,
