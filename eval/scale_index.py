@@ -103,9 +103,9 @@ def build_scale_index(
     from index.segments import SegmentParts
     from index.store import IndexStore
     from index.text import terms
-    from index.vectors import make_vector_index
+    from index.vectors import choose_kind, make_vector_index
 
-    out = cache / f"index-{passages}-{kind}"
+    out = cache / f"index-{passages}-{choose_kind(passages, kind)}"
     info_path = out.with_name(out.name + ".build.json")
     if info_path.exists() and IndexStore(out).exists():
         return out, json.loads(info_path.read_text(encoding="utf-8"))

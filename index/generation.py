@@ -162,6 +162,12 @@ class IndexData:
                        text=doc.text[start:end], char_start=start, char_end=end, lang=doc.lang,
                        page=doc.page_at(start))
 
+    def passage_text(self, row: int) -> str:
+        """A passage's text alone (what ranking features read): its document's text, from
+        the cache of documents, without building the ``Passage``."""
+        doc_row, start, end = (int(x) for x in self.passages[row])
+        return self.document_at(doc_row).text[start:end]
+
     # ---- vectors --------------------------------------------------------------------------
     def _gather(self, rows: np.ndarray, offsets: np.ndarray, kind: str) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)

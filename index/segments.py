@@ -20,8 +20,10 @@ Layout of ``segments/seg-000012/``::
     lexicon_words.json   the commonest words, embedded for the induced lexicon, and
     lexicon_vectors.npy  their float16 vectors (``index.wordvectors``)
 
-Texts, vectors and document metadata are read on demand (memory-mapped), so opening a large
-index costs the filter columns (``index.columns``) and the ids only.
+Texts, vectors and document metadata are read on demand (``pread`` of the rows or bytes asked
+for, ``index.files``; small arrays memory-mapped), so opening a large index costs the filter
+columns (``index.columns``) and the ids only, and serving it keeps in memory only what was
+read.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ import numpy as np
 
 from index.columns import DocColumns
 from index.duplicates import NUM_PERM, signatures
-from index.files import load_array, sha256_file
+from index.files import FileBytes, load_array, load_rows, sha256_file
 from index.lexical import Postings
 from index.lexicon import DEFAULT_MAX_WORDS, candidates
 from index.records import Document
@@ -191,14 +192,14 @@ class Segment:
             raise SegmentError(f"{self.name} was embedded with {self.meta.get('encoder')!r}")
         self._verify()
         try:
-            self._docs = _map(path / "docs.jsonl")
-            self.columns, self._meta_offsets = _read_columns(self._docs)
+            self._docs = FileBytes(path / "docs.jsonl")
+            self.columns, self._meta_offsets = _read_columns(path / "docs.jsonl")
             self.doc_ids, self.hashes = read_keys(path)
             self.text_offsets = np.load(path / "text_offsets.npy", allow_pickle=False)
             self.passages = load_array(path / "passages.npy")
             self.sentences = load_array(path / "sentences.npy")
-            self.sentence_vectors = load_array(path / "sentence_vectors.npy")
-            exact = load_array(path / "passage_vectors.npy")
+            self.sentence_vectors = load_rows(path / "sentence_vectors.npy")
+            exact = load_rows(path / "passage_vectors.npy")
             self.vectors: VectorIndex = (
                 PlainVectors(exact) if self.meta.get("vector_index") == PlainVectors.kind
                 else FaissVectorIndex.load(path / "dense.faiss", exact=exact))
@@ -208,7 +209,7 @@ class Segment:
             self.lexicon_words: list[str] = json.loads(
                 (path / "lexicon_words.json").read_text("utf-8"))
             self.lexicon_vectors = load_array(path / "lexicon_vectors.npy")
-            self._texts = _map(path / "texts.txt")
+            self._texts = FileBytes(path / "texts.txt")
             self._signatures: np.ndarray | None = None
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise SegmentError(f"{self.name} is damaged ({exc})") from None
@@ -250,12 +251,12 @@ class Segment:
 
     def text(self, row: int) -> str:
         lo, hi = int(self.text_offsets[row]), int(self.text_offsets[row + 1])
-        return self._texts[lo:hi].decode("utf-8")
+        return self._texts.read(lo, hi).decode("utf-8")
 
     def doc_meta(self, row: int) -> dict[str, Any]:
         """A document's metadata (no text), read from ``docs.jsonl``."""
         lo, hi = int(self._meta_offsets[row]), int(self._meta_offsets[row + 1])
-        meta: dict[str, Any] = json.loads(self._docs[lo:hi])
+        meta: dict[str, Any] = json.loads(self._docs.read(lo, hi))
         return meta
 
     def document(self, row: int) -> Document:
@@ -318,28 +319,18 @@ def passage_terms(documents: Sequence[Document], passages: np.ndarray) -> list[l
     return [terms(documents[int(d)].text[int(s):int(e)]) for d, s, e in passages]
 
 
-def _read_columns(docs: bytes | mmap.mmap) -> tuple[DocColumns, np.ndarray]:
+def _read_columns(path: Path) -> tuple[DocColumns, np.ndarray]:
     """Filter columns and line offsets of ``docs.jsonl`` (one pass; the dicts are dropped)."""
     langs, sources, published, offsets = [], [], [], [0]
-    pos, size = 0, len(docs)
-    while pos < size:
-        end = docs.find(b"\n", pos)
-        end = size if end < 0 else end + 1
-        if end - pos > 1:
-            m = json.loads(docs[pos:end])
-            langs.append(m.get("lang"))
-            sources.append(m.get("source"))
-            published.append(m.get("published"))
-            offsets.append(end)
-        pos = end
+    end = 0
+    with path.open("rb") as f:
+        for line in f:
+            end += len(line)
+            if len(line) > 1:
+                m = json.loads(line)
+                langs.append(m.get("lang"))
+                sources.append(m.get("source"))
+                published.append(m.get("published"))
+                offsets.append(end)
     cols = DocColumns.build(langs=langs, sources=sources, published=published)
     return cols, np.asarray(offsets, dtype=np.int64)
-
-
-def _map(path: Path) -> bytes | mmap.mmap:
-    # mmap keeps the text readable after a writer's garbage collection unlinks the file.
-    size = path.stat().st_size
-    if size == 0:
-        return b""
-    with path.open("rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)

@@ -6,21 +6,25 @@ vectors of given rows, removal, and persistence. Vectors are L2-normalised, so i
 is cosine similarity. ``index.milvus.MilvusVectorIndex`` implements the same methods on a
 Milvus collection; ``index.segments`` and ``search`` only use these.
 
-Kinds: ``flat`` (exact, float32 in FAISS), ``hnsw`` (HNSW over float32) and ``hnsw_sq8``
-(HNSW over 8-bit scalar-quantised codes, the default from ``AUTO_HNSW_MIN`` rows): the graph
-walk scores the codes (a quarter of float32's memory) and the best ``RESCORE`` x k are
-re-scored exactly against the segment's float16 vectors, which are memory-mapped from
-``passage_vectors.npy`` and are also what ``vectors(rows)`` returns — there is no second
-float32 copy of a large segment in memory.
+Kinds: ``flat`` (exact, float32 in FAISS), ``hnsw`` (HNSW over float32), ``hnsw_sq8``
+(HNSW over 8-bit scalar-quantised codes, the default from ``AUTO_HNSW_MIN`` rows) and
+``ivf_sq8`` (an inverted file of the same codes, the default from ``AUTO_IVF_MIN`` rows).
+The graph walk or the probed lists score the codes (a quarter of float32's memory) and the
+best ``RESCORE`` x k are re-scored exactly against the segment's float16 vectors, which are
+read by rows from ``passage_vectors.npy`` (``index.files.load_rows``) and are also what
+``vectors(rows)`` returns — there is no second float32 copy of a large segment in memory.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Protocol
 
 import faiss
 import numpy as np
+
+from index.files import Rows, load_rows
 
 # Exact search is linear in n: on this 2-core machine (eval/results/bench, synthetic dim-384
 # vectors, 1 thread, p50) 10k vectors took 0.55 ms and 100k took 23.8 ms (~0.24 ms per 1k;
@@ -37,13 +41,28 @@ HNSW_EF_SEARCH = 256
 # A filter keeping a share s of the rows leaves the walk ~s x efSearch usable candidates:
 # efSearch grows as 1/s, up to this cap (past it, exact scoring of the kept rows is cheaper).
 HNSW_EF_FILTERED_MAX = 2048
-# hnsw_sq8 re-scores this many times k candidates exactly (float16) before cutting to k.
+# The code kinds re-score this many times k candidates exactly (float16) before cutting to k.
 RESCORE = 4
 # With a filter that keeps few rows, scoring those rows exactly is cheaper (and exact) than a
 # graph walk that must skip most of what it visits.
 EXACT_BELOW = 4096
-KINDS = ("auto", "flat", "hnsw", "hnsw_sq8", "external")
+# From this many rows an inverted file replaces the graph. At 989k passages (telusur bench
+# scale, FacQA valid questions, 1 thread) HNSW M=32 over SQ8 reached recall@10 0.861 at
+# efSearch 256 (1.2 ms) and 0.928 at 1024 (5.4 ms), held 649 MB and took 496 s to build;
+# ivf_sq8 with 4,096 lists reached 0.952 probing 384 of them, holds 392 MB and built in 77 s.
+AUTO_IVF_MIN = 500_000
+# The share of an inverted file's lists a search probes (384 of 4,096 at a million rows).
+IVF_PROBE_SHARE = 3 / 32
+# Under a filter an inverted file probes 1/share more lists, up to this many times the
+# served number (at 1M, one outlet of 20: 1,536 lists gave recall@10 0.966 in 5.5 ms; all
+# 4,096 gave 1.0 in 10.7 ms).
+IVF_FILTERED_MAX_FACTOR = 4
+# The lists are trained (k-means) on a fixed-seed sample of this many rows per list.
+IVF_TRAIN_PER_LIST = 64
+KINDS = ("auto", "flat", "hnsw", "hnsw_sq8", "ivf_sq8", "external")
 HNSW_KINDS = ("hnsw", "hnsw_sq8")
+# Kinds that score 8-bit codes and re-score the best against the float16 vectors.
+RESCORED_KINDS = ("hnsw_sq8", "ivf_sq8")
 
 
 class VectorIndex(Protocol):
@@ -76,24 +95,48 @@ def choose_kind(n: int, kind: str = "auto") -> str:
     if kind not in KINDS:
         raise ValueError(f"unknown vector index kind {kind!r}: use {', '.join(KINDS)}")
     if kind == "auto":
-        return "hnsw_sq8" if n >= AUTO_HNSW_MIN else "flat"
+        return "ivf_sq8" if n >= AUTO_IVF_MIN else "hnsw_sq8" if n >= AUTO_HNSW_MIN else "flat"
     return kind
 
 
+def ivf_lists(n: int) -> int:
+    """How many lists an inverted file of ``n`` rows has: about 4 sqrt(n), a power of two."""
+    return 1 << max(0, round(math.log2(4 * math.sqrt(max(n, 1)))))
+
+
+def _ivf(dim: int, lists: int) -> Any:
+    faiss_: Any = faiss
+    index = faiss_.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, lists,
+                                           faiss_.ScalarQuantizer.QT_8bit,
+                                           faiss.METRIC_INNER_PRODUCT)
+    return _probing(index)
+
+
+def _probing(index: Any) -> Any:
+    """Search settings of an inverted file (not saved with it): probe ``IVF_PROBE_SHARE`` of
+    the lists, one query's lists split between the threads (at a million rows, 384 lists:
+    3.3 ms on 2 threads against 5.9 ms on one, same recall)."""
+    index.nprobe = max(1, round(index.nlist * IVF_PROBE_SHARE))
+    index.parallel_mode = 1
+    return index
+
+
 class FaissVectorIndex:
-    """Exact inner product (``flat``) or an HNSW graph over float32 (``hnsw``) or 8-bit codes
-    re-scored against float16 vectors (``hnsw_sq8``)."""
+    """Exact inner product (``flat``), an HNSW graph over float32 (``hnsw``) or over 8-bit
+    codes (``hnsw_sq8``), or an inverted file of 8-bit codes (``ivf_sq8``); the code kinds are
+    re-scored against float16 vectors."""
 
     def __init__(
         self, index: Any, kind: str, removed: np.ndarray | None = None,
-        exact: np.ndarray | None = None,
+        exact: Rows | None = None,
     ) -> None:
         self._index: Any = index  # faiss' SWIG classes carry no useful types
         self.kind = kind
         self.dim = int(index.d)
         self._removed = removed if removed is not None else np.zeros(index.ntotal, dtype=bool)
         self._xb: np.ndarray | None = None
-        # hnsw_sq8: the float16 vectors (memory-mapped once saved), for re-scoring.
+        # hnsw_sq8, ivf_sq8: the float16 vectors (read from disk by rows once saved), for
+        # re-scoring.
         self._exact = exact
 
     @classmethod
@@ -106,13 +149,15 @@ class FaissVectorIndex:
             faiss_: Any = faiss
             index = faiss_.IndexHNSWSQ(dim, faiss_.ScalarQuantizer.QT_8bit, HNSW_M,
                                        faiss.METRIC_INNER_PRODUCT)
+        elif kind == "ivf_sq8":
+            index = _ivf(dim, ivf_lists(expected_rows))
         else:
             index = faiss.IndexFlatIP(dim)
         if kind in HNSW_KINDS:
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.hnsw.efSearch = HNSW_EF_SEARCH
-        return cls(index, kind, exact=np.zeros((0, dim), np.float16) if kind == "hnsw_sq8"
-                   else None)
+        return cls(index, kind, exact=np.zeros((0, dim), np.float16)
+                   if kind in RESCORED_KINDS else None)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -126,9 +171,7 @@ class FaissVectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if len(vectors):
             if not self._index.is_trained:
-                # The quantiser's per-dimension ranges come from the first rows added; unit
-                # vectors keep every component in [-1, 1], so a sample suffices.
-                self._index.train(vectors[:100_000])
+                self._train(vectors)
             self._index.add(vectors)
         if self._exact is not None:
             self._exact = np.concatenate([np.asarray(self._exact),
@@ -136,9 +179,38 @@ class FaissVectorIndex:
         self._removed = np.concatenate([self._removed, np.zeros(len(vectors), dtype=bool)])
         self._xb = None
 
+    def _train(self, vectors: np.ndarray) -> None:
+        """Train on the first rows added: the SQ8 quantiser's per-dimension ranges (unit
+        vectors keep every component in [-1, 1], so a sample suffices) and, for ``ivf_sq8``,
+        the lists' centroids on a fixed-seed sample (fewer lists if the rows are fewer)."""
+        if self.kind != "ivf_sq8":
+            self._index.train(vectors[:100_000])
+            return
+        lists = min(int(self._index.nlist), ivf_lists(len(vectors)))
+        if lists != self._index.nlist:
+            self._index = _ivf(self.dim, lists)
+        take = min(len(vectors), IVF_TRAIN_PER_LIST * lists)
+        sample = np.random.default_rng(0).choice(len(vectors), take, replace=False)
+        self._index.train(vectors[np.sort(sample)])
+
     @property
-    def exact(self) -> np.ndarray | None:
-        """The float16 vectors an ``hnsw_sq8`` index re-scores with (None for other kinds)."""
+    def effort(self) -> int:
+        """How hard a search looks: efSearch of a graph, lists probed of an inverted file
+        (0 for exact kinds). Benchmarks set it to sweep recall against time."""
+        if self.kind in HNSW_KINDS:
+            return int(self._index.hnsw.efSearch)
+        return int(self._index.nprobe) if self.kind == "ivf_sq8" else 0
+
+    @effort.setter
+    def effort(self, value: int) -> None:
+        if self.kind in HNSW_KINDS:
+            self._index.hnsw.efSearch = int(value)
+        elif self.kind == "ivf_sq8":
+            self._index.nprobe = min(int(value), int(self._index.nlist))
+
+    @property
+    def exact(self) -> Rows | None:
+        """The float16 vectors a code index re-scores with (None for other kinds)."""
         return self._exact
 
     def remove(self, rows: np.ndarray) -> None:
@@ -177,7 +249,7 @@ class FaissVectorIndex:
         if allowed is not None:
             mask = allowed if mask is None else (mask & allowed)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        fetch = k * RESCORE if self.kind == "hnsw_sq8" else k
+        fetch = k * RESCORE if self.kind in RESCORED_KINDS else k
         if mask is None:
             k = min(k, n)
             if k <= 0:
@@ -198,16 +270,21 @@ class FaissVectorIndex:
             if self.kind in HNSW_KINDS:
                 ef = min(HNSW_EF_FILTERED_MAX, int(HNSW_EF_SEARCH * n / len(rows)))
                 params = faiss_.SearchParametersHNSW(sel=selector, efSearch=max(ef, fetch))
+            elif self.kind == "ivf_sq8":
+                # a filter keeping a share s leaves ~s of each probed list: probe 1/s more
+                probe = min(int(self._index.nlist), IVF_FILTERED_MAX_FACTOR * self._index.nprobe,
+                            int(self._index.nprobe * n / len(rows)))
+                params = faiss_.SearchParametersIVF(sel=selector, nprobe=probe)
             else:
                 params = faiss_.SearchParameters(sel=selector)
             scores, ids = self._index.search(q, min(fetch, len(rows)), params=params)
-        if self.kind == "hnsw_sq8":
+        if self.kind in RESCORED_KINDS:
             return self._rescore(q[0], k, ids[0].astype(np.int64))
         keep = ids[0] >= 0  # HNSW pads with -1 when it finds fewer than k
         return scores[0][keep], ids[0][keep].astype(np.int64)
 
     def save(self, path: Path, *, with_vectors: bool = True) -> None:
-        """Write the index; an ``hnsw_sq8`` index's float16 vectors go beside it (unless the
+        """Write the index; a code index's float16 vectors go beside it (unless the
         caller stores them itself: ``with_vectors=False``)."""
         faiss.write_index(self._index, str(path))
         if self._exact is not None and with_vectors:
@@ -216,26 +293,30 @@ class FaissVectorIndex:
             np.save(removed_path(path), self._removed, allow_pickle=False)
 
     @classmethod
-    def load(cls, path: Path, *, exact: np.ndarray | None = None) -> FaissVectorIndex:
-        """``exact``: the float16 vectors of an ``hnsw_sq8`` index (default: memory-mapped
-        from beside it)."""
+    def load(cls, path: Path, *, exact: Rows | None = None) -> FaissVectorIndex:
+        """``exact``: the float16 vectors of a code index (default: read from beside it,
+        ``index.files.load_rows``)."""
         index: Any = faiss.read_index(str(path))
+        faiss_: Any = faiss
         if isinstance(index, faiss.IndexHNSW):
             index.hnsw.efSearch = HNSW_EF_SEARCH
             kind = "hnsw_sq8" if isinstance(index, faiss.IndexHNSWSQ) else "hnsw"
-            if kind == "hnsw_sq8" and exact is None and exact_path(path).is_file():
-                exact = np.load(exact_path(path), mmap_mode="r", allow_pickle=False)
-            if kind == "hnsw_sq8" and (exact is None or len(exact) != index.ntotal):
-                raise ValueError(f"{path}: hnsw_sq8 needs the segment's float16 vectors")
+        elif isinstance(index, faiss_.IndexIVFScalarQuantizer):
+            index, kind = _probing(index), "ivf_sq8"
         elif isinstance(index, faiss.IndexFlat):
             kind = "flat"
         else:
             raise ValueError(f"{path}: unsupported FAISS index type {type(index).__name__}")
+        if kind in RESCORED_KINDS:
+            if exact is None and exact_path(path).is_file():
+                exact = load_rows(exact_path(path))
+            if exact is None or len(exact) != index.ntotal:
+                raise ValueError(f"{path}: {kind} needs the segment's float16 vectors")
         rp = removed_path(path)
         removed = np.load(rp, allow_pickle=False) if rp.is_file() else None
         if removed is not None and len(removed) != index.ntotal:
             raise ValueError(f"{rp}: does not match {path.name}")
-        return cls(index, kind, removed, exact if kind == "hnsw_sq8" else None)
+        return cls(index, kind, removed, exact if kind in RESCORED_KINDS else None)
 
 
 def exact_path(path: Path) -> Path:
@@ -249,8 +330,8 @@ class PlainVectors:
 
     kind = "external"
 
-    def __init__(self, vectors: np.ndarray) -> None:
-        self._x = vectors
+    def __init__(self, vectors: Rows) -> None:
+        self._x: Rows = vectors
         self.dim = int(vectors.shape[1])
         self._removed = np.zeros(len(vectors), dtype=bool)
 

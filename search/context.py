@@ -33,6 +33,8 @@ class SearchContext:
         self.generation = data.generation
         self.passage_positions = lru_cache(maxsize=ROW_CACHE)(self._passage_positions)
         self.passage_spans = lru_cache(maxsize=ROW_CACHE)(self._passage_spans)
+        # names, dates and amounts recur across passages: their word sets are kept too
+        self._span_words = lru_cache(maxsize=ROW_CACHE)(lower_words)
         self.sentence_rows = lru_cache(maxsize=ROW_CACHE)(data.sentence_rows)
         self.sentence = lru_cache(maxsize=ROW_CACHE)(self._sentence)
         cols = data.columns
@@ -86,12 +88,12 @@ class SearchContext:
     # ---- passages ----------------------------------------------------------------------------
     def _passage_positions(self, row: int) -> Positions:
         """Where each BM25 term of a passage occurs (``term_proximity``)."""
-        return term_positions(terms(self.data.passage(row).text))
+        return term_positions(terms(self.data.passage_text(row)))
 
     def _passage_spans(self, row: int) -> list[tuple[str, frozenset[str]]]:
         """Typed spans of a passage as (kind, lower-cased words)."""
-        text = self.data.passage(row).text
-        return [(s.kind, lower_words(text[s.start:s.end])) for s in typed_spans(text)]
+        text = self.data.passage_text(row)
+        return [(s.kind, self._span_words(text[s.start:s.end])) for s in typed_spans(text)]
 
     # ---- sentences ---------------------------------------------------------------------------
     def _sentence(self, row: int) -> Sentence:

@@ -41,8 +41,11 @@ class Matches:
         self._lexical = lexical
         self._qvec = query_vector
         self._score = score
-        mask = data.live if allowed is None else (data.live & allowed)
-        self._pool = np.where(mask, lexical, np.float32(0))  # as ``gather`` ranks it
+        if allowed is None and data.lexical.n_live == len(lexical):
+            self._pool = lexical  # every row live, none filtered out: nothing to mask
+        else:
+            mask = data.live if allowed is None else (data.live & allowed)
+            self._pool = np.where(mask, lexical, np.float32(0))  # as ``gather`` ranks it
         matching = self._pool > 0
         self.n_lexical = int(np.count_nonzero(matching))
         matching[first.rows[first.in_dense]] = True

@@ -11,11 +11,12 @@ import pytest
 
 from index.builder import MERGE_FACTOR, apply_changes
 from index.encoders import Encoder
+from index.files import FileRows
 from index.lexical import LexicalIndex, Postings, query_weights
 from index.readers import document_from_text, read_documents
 from index.store import CURRENT, IndexStore
 from index.text import terms
-from index.vectors import FaissVectorIndex
+from index.vectors import EXACT_BELOW, FaissVectorIndex, ivf_lists
 from tests.conftest import SEEDS
 
 
@@ -114,14 +115,14 @@ def test_missing_current_recovers_the_newest_generation(tmp_path: Path,
     assert IndexStore(d).load().n_documents == 5
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "hnsw_sq8"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "hnsw_sq8", "ivf_sq8"])
 def test_vector_index_contract(tmp_path: Path, kind: str) -> None:
     """What any vector store must do: add, search (also inside an allowed set), vectors of
     rows, remove, save and load."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((300, 16)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    index = FaissVectorIndex.create(16, kind=kind)
+    index = FaissVectorIndex.create(16, kind=kind, expected_rows=300)
     index.add(x[:200])
     index.add(x[200:])
     assert len(index) == 300
@@ -142,3 +143,62 @@ def test_vector_index_contract(tmp_path: Path, kind: str) -> None:
     again = FaissVectorIndex.load(tmp_path / "v.faiss")
     assert again.kind == kind and len(again) == 300
     assert 7 not in again.search(x[7], 5)[1].tolist()
+
+
+def test_an_inverted_file_searches_inside_a_filter_by_probing_more_lists() -> None:
+    """``ivf_sq8`` under a filter keeping more rows than are scored exactly: only kept rows come
+    back, and probing 1/share more lists keeps them close to the exact top 10."""
+    rng = np.random.default_rng(1)
+    centres = rng.standard_normal((60, 32)).astype(np.float32)
+    x = centres[rng.integers(0, 60, 12_000)] + 0.3 * rng.standard_normal((12_000, 32))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    index = FaissVectorIndex.create(32, kind="ivf_sq8", expected_rows=len(x))
+    index.add(x)
+    assert index.raw.nlist == ivf_lists(len(x)) and 0 < index.effort < index.raw.nlist
+    index.effort = 6  # of 512 lists: without the widening, recall here is 0.94
+    allowed = rng.random(len(x)) < 0.5  # ~6,000 rows: more than EXACT_BELOW
+    assert allowed.sum() > EXACT_BELOW
+    hits = 0
+    for q in x[:30]:
+        _, rows = index.search(q, 10, allowed)
+        assert len(rows) == 10 and allowed[rows].all()
+        kept = np.flatnonzero(allowed)
+        hits += len(set(rows.tolist()) & set(kept[np.argsort(-(x[kept] @ q))[:10]].tolist()))
+    assert hits / 300 >= 0.97
+
+
+def test_rows_read_from_disk_are_the_arrays_rows(tmp_path: Path) -> None:
+    """``FileRows`` (large vector files, read with pread) indexes like the array it stores,
+    and stays readable after the file is unlinked (a writer's garbage collection)."""
+    a = np.random.default_rng(2).standard_normal((500, 6)).astype(np.float16)
+    np.save(tmp_path / "a.npy", a)
+    rows = FileRows(tmp_path / "a.npy")
+    (tmp_path / "a.npy").unlink()
+    assert rows.shape == a.shape and len(rows) == 500 and rows.dtype == a.dtype
+    for key in (np.array([7, 3, 4, 499, 0, 3, 3]), np.array([], dtype=np.int64),
+                np.arange(500) % 3 == 0, slice(10, 40), slice(5, 90, 7), -1, 17):
+        np.testing.assert_array_equal(rows[key], a[key])
+    np.testing.assert_array_equal(np.asarray(rows, dtype=np.float32), a.astype(np.float32))
+    with pytest.raises(IndexError):
+        rows[np.array([500])]
+
+
+def test_a_segment_read_by_rows_searches_as_a_mapped_one(
+        tmp_path: Path, seed_index_dir: Path, encoder: Encoder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vectors read with pread (files over ``MAP_MAX_BYTES``) give the same search."""
+    import index.files
+    from search.engine import Searcher
+    from search.query import Query
+
+    def top(store: IndexStore) -> list[tuple[str, float]]:
+        s = Searcher(store, encoder)
+        return [(h.passage.id, round(h.score, 5))
+                for q in ("hibah USTDA", "When was ICCC launched?")
+                for h in s.search(Query.parse(q, k=5)).hits]
+
+    mapped = top(IndexStore(seed_index_dir))
+    monkeypatch.setattr(index.files, "MAP_MAX_BYTES", 0)
+    data = IndexStore(seed_index_dir).load()
+    assert isinstance(data.segments[0].sentence_vectors, FileRows)
+    assert top(IndexStore(seed_index_dir)) == mapped
