@@ -5,7 +5,7 @@ import pytest
 
 from index.text import SPAN_TOKEN as TOKEN
 from search.answer import highlight as highlight_module
-from search.answer.highlight import Highlighter
+from search.answer.highlight import Highlighter, widen
 from search.answer.span_features import candidates
 from search.models import ModelError
 from search.question import parse_question
@@ -130,3 +130,31 @@ def test_many_calls_stay_consistent(model):
     first = best_span(model, SIGNED, "Siapa Duta Besar AS?")
     for _ in range(200):
         assert best_span(model, SIGNED, "Siapa Duta Besar AS?") == first
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "question", "quoted"),
+    [
+        ("Populasinya kini sekitar 50.000 ekor saja.", "50.000 ekor",
+         "Berapa populasi orangutan?", "sekitar 50.000 ekor"),
+        ("Koleksinya lebih dari 20 jenis katak.", "20", "Berapa jenis katak?",
+         "lebih dari 20 jenis"),
+        ("Buku itu memuat 47 puisi.", "47", "Berapa jumlah puisi di buku itu?", "47 puisi"),
+        ("Pepera dilakukan pada tahun 1969 di Irian.", "1969", "Tahun berapa Pepera di Irian?",
+         "1969"),
+        ("Produksi naik pada 2003 produksi.", "2003", "Tahun berapa produksi naik?", "2003"),
+        ("Luasnya mencapai 700.000 hektar.", "700.000 hektar", "Berapa luasnya?",
+         "700.000 hektar"),
+        ("Mereka tiba tahun 45 orang.", "45", "Berapa orang tiba?", "45 orang"),
+        ("Hibah senilai $7,6 juta ditandatangani.", "$7,6 juta", "Berapa nilai hibah?",
+         "$7,6 juta"),
+        ("Kepala OIKN, Basuki Hadimuljono, hadir.", "Basuki Hadimuljono", "Siapa kepala OIKN?",
+         "Basuki Hadimuljono"),
+    ],
+)
+def test_an_amount_is_quoted_with_its_qualifier_and_counted_thing(text, span, question, quoted):
+    """A highlight on an amount takes the words that qualify it ("sekitar", "lebih dari")
+    and, after a bare number, the counted thing the question names; nothing else."""
+    s = text.index(span)
+    a, b = widen(text, s, s + len(span), parse_question(question))
+    assert text[a:b] == quoted

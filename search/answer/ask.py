@@ -23,7 +23,7 @@ from search.answer.choose import (
     with_neighbour,
     withheld_because,
 )
-from search.answer.highlight import Highlighter
+from search.answer.highlight import Highlighter, widen
 from search.answer.model import AnswerModel
 from search.answer.read import SentenceReader
 from search.answer.sentences import ANSWER_PASSAGES, SentenceCandidates, sentence_candidates
@@ -150,6 +150,7 @@ class Answerer:
             hs, he = kept
         else:
             hs, he = self.highlighter.best(doc.text[s0:e0], q)
+        hs, he = widen(doc.text[s0:e0], hs, he, q)
         start, end = fit_window(doc.text, s0, e0, s0 + hs, s0 + he)
         text = doc.text[start:end]
         return Answer(

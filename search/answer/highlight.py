@@ -10,6 +10,7 @@ candidate and the best one wins.
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -125,3 +126,26 @@ def clean_edges(text: str, start: int, end: int) -> tuple[int, int]:
     while e > s and text[e - 1] in _EDGE and not (text[e - 1] == ")" and "(" in text[s:e - 1]):
         e -= 1
     return (s, e) if s < e else (0, len(text))
+
+
+# Words that qualify an amount and belong to it when it is quoted ("sekitar 50.000 ekor",
+# "lebih dari 20 jenis"): without them the highlight states more than the article does.
+_QUALIFIER = re.compile(
+    r"\b(?:lebih dari|kurang dari|sekitar|sedikitnya|setidaknya|paling sedikit|hampir"
+    r"|kira-kira|more than|less than|about|around|nearly|almost|at least)\s+$", re.I)
+_BARE_NUMBER = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.,]*")  # a count, not a year
+_NEXT_WORD = re.compile(r"\s+([^\W\d_][\w-]*)")
+
+
+def widen(text: str, start: int, end: int, q: Question) -> tuple[int, int]:
+    """``[start, end)`` grown to the whole phrase of an amount: the qualifier before it
+    ("sekitar", "lebih dari") and, after a bare number, the counted thing when the question
+    names it ("berapa jumlah puisi" -> "47 puisi"). Tuned on FacQA train: highlight holding
+    the answer 0.574 -> 0.582, exact match 0.498 -> 0.505 (416 questions, every sixth)."""
+    if start >= end or not (text[start].isdigit() or text[start] in "$€£R"):
+        return start, end
+    before = _QUALIFIER.search(text, 0, start)
+    after = _NEXT_WORD.match(text, end)
+    bare = _BARE_NUMBER.fullmatch(text, start, end) is not None
+    e = after.end() if bare and after and after.group(1).lower() in q.content else end
+    return (before.start() if before else start), e
