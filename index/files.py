@@ -39,13 +39,23 @@ class FileBytes:
         return self._size
 
     def read(self, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` (clipped to the size the file had when opened)."""
         start, end = max(start, 0), min(end, self._size)
-        return os.pread(self._fd, end - start, start) if end > start else b""
+        out = bytearray(max(end - start, 0))
+        if out:
+            self.read_into(memoryview(out), start)
+        return bytes(out)
 
     def read_into(self, buffer: memoryview, start: int) -> None:
-        """Fill ``buffer`` with the bytes from ``start`` (all of them must exist)."""
-        if os.preadv(self._fd, [buffer], start) != len(buffer):
-            raise OSError(f"short read at byte {start}: the file was truncated")
+        """Fill ``buffer`` with the bytes from ``start``, in as many reads as the kernel needs
+        (one read returns at most ~2 GiB); a file cut short since it was opened is an
+        ``OSError``, never short data."""
+        done = 0
+        while done < len(buffer):
+            got = os.preadv(self._fd, [buffer[done:]], start + done)
+            if got <= 0:
+                raise OSError(f"short read at byte {start + done}: the file was truncated")
+            done += got
 
     def __del__(self) -> None:
         fd = getattr(self, "_fd", None)
@@ -71,13 +81,11 @@ class FileRows:
         self.dtype = np.dtype(dtype)
         self._file, self._offset = FileBytes(path), offset
         self._row_bytes = self.shape[1] * self.dtype.itemsize
+        if offset + self.shape[0] * self._row_bytes > len(self._file):
+            raise ValueError(f"{path.name}: shorter than its header says (truncated)")
 
     def __len__(self) -> int:
         return self.shape[0]
-
-    @property
-    def ndim(self) -> int:
-        return 2
 
     def _run(self, lo: int, hi: int) -> np.ndarray:
         blob = self._file.read(self._offset + lo * self._row_bytes,
@@ -88,8 +96,12 @@ class FileRows:
         n = self.shape[0]
         if isinstance(key, slice):
             lo, hi, step = key.indices(n)
-            out = self._run(lo, max(hi, lo))
-            return out[::step] if step != 1 else out
+            if step > 0:
+                out = self._run(lo, max(hi, lo))
+                return out[::step] if step != 1 else out
+            key = np.arange(lo, hi, step)
+        if isinstance(key, (bool, np.bool_)):
+            raise TypeError("rows are selected by integers, slices or a boolean mask")
         if isinstance(key, (int, np.integer)):
             row = int(key) + n if int(key) < 0 else int(key)
             if not 0 <= row < n:
@@ -98,7 +110,12 @@ class FileRows:
             return one
         rows = np.asarray(key)
         if rows.dtype == bool:
+            if rows.shape != (n,):
+                raise IndexError(f"a boolean mask must have {n} entries")
             rows = np.flatnonzero(rows)
+        elif rows.size and rows.dtype.kind not in "iu":
+            raise IndexError("rows must be integers")
+        shape = rows.shape
         rows = rows.astype(np.int64).reshape(-1)
         rows = np.where(rows < 0, rows + n, rows)
         if len(rows) and (rows.min() < 0 or rows.max() >= n):
@@ -106,7 +123,7 @@ class FileRows:
         wanted, back = np.unique(rows, return_inverse=True)
         out = np.empty((len(wanted), self.shape[1]), dtype=self.dtype)
         if not len(wanted):
-            return out
+            return out.reshape(*shape, self.shape[1])
         buf = out.data.cast("B")
         # one read per run of consecutive rows (a document's sentences are stored together),
         # straight into the output's memory
@@ -116,7 +133,7 @@ class FileRows:
                         strict=True):
             self._file.read_into(buf[a * size:b * size],
                                  self._offset + int(wanted[a]) * size)
-        got: np.ndarray = out[back.reshape(-1)]
+        got: np.ndarray = out[back.reshape(-1)].reshape(*shape, self.shape[1])
         return got
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

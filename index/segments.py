@@ -293,7 +293,7 @@ def merge_segments(
         s = np.asarray(seg.sentences)
         skeep = keep_doc[s[:, 0]]
         sentences.append(np.column_stack([new_doc[s[skeep, 0]], s[skeep, 1:]]))
-        sent_vecs.append(np.asarray(seg.sentence_vectors)[skeep])
+        sent_vecs.append(np.asarray(seg.sentence_vectors[np.flatnonzero(skeep)]))
     all_vecs = np.vstack(vec_rows)
     dim = all_vecs.shape[1]
     vectors = make_vector_index(dim, expected_rows=len(all_vecs), kind=kind)

@@ -47,9 +47,11 @@ RESCORE = 4
 # graph walk that must skip most of what it visits.
 EXACT_BELOW = 4096
 # From this many rows an inverted file replaces the graph. At 989k passages (telusur bench
-# scale, FacQA valid questions, 1 thread) HNSW M=32 over SQ8 reached recall@10 0.861 at
-# efSearch 256 (1.2 ms) and 0.928 at 1024 (5.4 ms), held 649 MB and took 496 s to build;
-# ivf_sq8 with 4,096 lists reached 0.952 probing 384 of them, holds 392 MB and built in 77 s.
+# scale, 311 FacQA valid questions) HNSW M=32 over SQ8 reached recall@10 0.861 at efSearch
+# 256 (1.2 ms, 1 thread) and 0.928 at 1024 (5.4 ms), held 649 MB and took 496 s to build;
+# ivf_sq8 with 4,096 lists reached 0.957 probing 384 of them (3.5 ms on 2 threads as served),
+# holds 392 MB and built in 113 s (README, Scaling out). Below this size only the graph was
+# measured (recall 0.963 at 99k), so it stays there.
 AUTO_IVF_MIN = 500_000
 # The share of an inverted file's lists a search probes (384 of 4,096 at a million rows).
 IVF_PROBE_SHARE = 3 / 32
@@ -57,8 +59,10 @@ IVF_PROBE_SHARE = 3 / 32
 # served number (at 1M, one outlet of 20: 1,536 lists gave recall@10 0.966 in 5.5 ms; all
 # 4,096 gave 1.0 in 10.7 ms).
 IVF_FILTERED_MAX_FACTOR = 4
-# The lists are trained (k-means) on a fixed-seed sample of this many rows per list.
+# The lists are trained (k-means) on a fixed-seed sample of this many rows per list, and
+# never number more than one per IVF_MIN_PER_LIST rows of the first batch added.
 IVF_TRAIN_PER_LIST = 64
+IVF_MIN_PER_LIST = 39
 KINDS = ("auto", "flat", "hnsw", "hnsw_sq8", "ivf_sq8", "external")
 HNSW_KINDS = ("hnsw", "hnsw_sq8")
 # Kinds that score 8-bit codes and re-score the best against the float16 vectors.
@@ -100,8 +104,10 @@ def choose_kind(n: int, kind: str = "auto") -> str:
 
 
 def ivf_lists(n: int) -> int:
-    """How many lists an inverted file of ``n`` rows has: about 4 sqrt(n), a power of two."""
-    return 1 << max(0, round(math.log2(4 * math.sqrt(max(n, 1)))))
+    """How many lists an inverted file of ``n`` rows has: about 4 sqrt(n), a power of two,
+    and no more than one per ``IVF_MIN_PER_LIST`` rows (k-means needs points to place them)."""
+    return max(1, min(1 << max(0, round(math.log2(4 * math.sqrt(max(n, 1))))),
+                      n // IVF_MIN_PER_LIST))
 
 
 def _ivf(dim: int, lists: int) -> Any:
@@ -182,11 +188,12 @@ class FaissVectorIndex:
     def _train(self, vectors: np.ndarray) -> None:
         """Train on the first rows added: the SQ8 quantiser's per-dimension ranges (unit
         vectors keep every component in [-1, 1], so a sample suffices) and, for ``ivf_sq8``,
-        the lists' centroids on a fixed-seed sample (fewer lists if the rows are fewer)."""
+        the lists' centroids on a fixed-seed sample (as many lists as those rows support,
+        ``ivf_lists``, whatever size was expected)."""
         if self.kind != "ivf_sq8":
             self._index.train(vectors[:100_000])
             return
-        lists = min(int(self._index.nlist), ivf_lists(len(vectors)))
+        lists = ivf_lists(len(vectors))
         if lists != self._index.nlist:
             self._index = _ivf(self.dim, lists)
         take = min(len(vectors), IVF_TRAIN_PER_LIST * lists)

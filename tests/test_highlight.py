@@ -150,6 +150,12 @@ def test_many_calls_stay_consistent(model):
          "$7,6 juta"),
         ("Kepala OIKN, Basuki Hadimuljono, hadir.", "Basuki Hadimuljono", "Siapa kepala OIKN?",
          "Basuki Hadimuljono"),
+        ("Banjir melanda daerah sekitar Riau.", "Riau", "Di mana banjir melanda?", "Riau"),
+        ("Dirawat di sekitar Rumah Sakit Fatmawati.", "Rumah Sakit Fatmawati",
+         "Di mana dirawat?", "Rumah Sakit Fatmawati"),
+        ("Hibahnya sekitar US$7,6 juta.", "US$7,6 juta", "Berapa hibahnya?",
+         "sekitar US$7,6 juta"),
+        ("Buku itu memuat 47, puisi lainnya hilang.", "47,", "Berapa jumlah puisi?", "47,"),
     ],
 )
 def test_an_amount_is_quoted_with_its_qualifier_and_counted_thing(text, span, question, quoted):

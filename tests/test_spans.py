@@ -80,13 +80,13 @@ def test_word_lookaheads_leave_the_typed_spans_unchanged() -> None:
     import re
 
     from index.text import MONTH_PATTERN, NUMBER_WORD_PATTERN, UNIT_PATTERN
-    from search.spans import _SPAN_PATTERNS, typed_spans
+    from search.spans import _SPAN_PATTERNS, _words, typed_spans
     from tests.conftest import SEEDS
 
     plain = [(kind, re.compile(
-        p.pattern.replace(_words_of(MONTH_PATTERN), f"(?:{MONTH_PATTERN})")
-        .replace(_words_of(UNIT_PATTERN), f"(?:{UNIT_PATTERN})")
-        .replace(_words_of(NUMBER_WORD_PATTERN), f"(?:{NUMBER_WORD_PATTERN})"), p.flags))
+        p.pattern.replace(_words(MONTH_PATTERN), f"(?:{MONTH_PATTERN})")
+        .replace(_words(UNIT_PATTERN), f"(?:{UNIT_PATTERN})")
+        .replace(_words(NUMBER_WORD_PATTERN), f"(?:{NUMBER_WORD_PATTERN})"), p.flags))
         for kind, p in _SPAN_PATTERNS]
     assert [p.pattern for _, p in plain] != [p.pattern for _, p in _SPAN_PATTERNS]
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir()) if p.is_file()]
@@ -98,8 +98,3 @@ def test_word_lookaheads_leave_the_typed_spans_unchanged() -> None:
                      if m.end() > m.start() and m.group(0).strip())
         assert tuple((s.kind, s.start, s.end) for s in typed_spans(text)) == want
 
-
-def _words_of(alternatives: str) -> str:
-    from search.spans import _words
-
-    return _words(alternatives)

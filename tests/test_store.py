@@ -155,7 +155,7 @@ def test_an_inverted_file_searches_inside_a_filter_by_probing_more_lists() -> No
     index = FaissVectorIndex.create(32, kind="ivf_sq8", expected_rows=len(x))
     index.add(x)
     assert index.raw.nlist == ivf_lists(len(x)) and 0 < index.effort < index.raw.nlist
-    index.effort = 6  # of 512 lists: without the widening, recall here is 0.94
+    index.effort = 3  # of 307 lists: without the widening to 6, recall here is 0.86
     allowed = rng.random(len(x)) < 0.5  # ~6,000 rows: more than EXACT_BELOW
     assert allowed.sum() > EXACT_BELOW
     hits = 0
@@ -176,11 +176,20 @@ def test_rows_read_from_disk_are_the_arrays_rows(tmp_path: Path) -> None:
     (tmp_path / "a.npy").unlink()
     assert rows.shape == a.shape and len(rows) == 500 and rows.dtype == a.dtype
     for key in (np.array([7, 3, 4, 499, 0, 3, 3]), np.array([], dtype=np.int64),
-                np.arange(500) % 3 == 0, slice(10, 40), slice(5, 90, 7), -1, 17):
+                np.arange(500) % 3 == 0, slice(10, 40), slice(5, 90, 7), -1, 17,
+                slice(None, None, -1), slice(40, 10, -3), np.array([[1, 2], [3, 499]])):
         np.testing.assert_array_equal(rows[key], a[key])
     np.testing.assert_array_equal(np.asarray(rows, dtype=np.float32), a.astype(np.float32))
-    with pytest.raises(IndexError):
-        rows[np.array([500])]
+    for bad in (np.array([500]), np.array([1.5]), np.ones(3, dtype=bool)):
+        with pytest.raises(IndexError):
+            rows[bad]
+    with pytest.raises(TypeError):
+        rows[True]
+    np.save(tmp_path / "b.npy", a)
+    with (tmp_path / "b.npy").open("r+b") as f:  # cut short: refused on open
+        f.truncate((tmp_path / "b.npy").stat().st_size - 10)
+    with pytest.raises(ValueError, match="truncated"):
+        FileRows(tmp_path / "b.npy")
 
 
 def test_a_segment_read_by_rows_searches_as_a_mapped_one(
