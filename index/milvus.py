@@ -8,9 +8,9 @@ archive and must be searched, and what a Milvus cluster shards across machines.
 What stays in the local segments (``index.segments``): document texts and metadata, the
 passage and sentence tables, sentence vectors, float16 passage vectors and BM25 postings.
 After retrieval, the ranker and the answer step read ~100 candidates' vectors, sentences and
-terms; memory-mapped local files serve that fastest and leave the answer step unchanged, and
-merges rebuild segments without a round-trip to the server. The segments simply carry no
-FAISS index (``vector_index: "external"``).
+terms; local files (read by rows, ``index.files``) serve that fastest and leave the answer
+step unchanged, and merges rebuild segments without a round-trip to the server. The
+segments simply carry no FAISS index (``vector_index: "external"``).
 
 Identity: a passage's key is ``<content hash[:20]>:<ordinal>``. It survives segment merges
 (global rows do not) and changes when a document's content does, so a write inserts the new
