@@ -12,7 +12,7 @@ import os
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, NoReturn
 
@@ -273,11 +273,22 @@ class _Parser(argparse.ArgumentParser):
     """Bad arguments: one line and exit 2, as every other CLI error (argparse would print
     the whole usage first)."""
 
+    commands: Mapping[str, argparse.ArgumentParser]  # the subcommands' parsers, by name
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def parse_command(self, argv: Sequence[str] | None) -> argparse.Namespace:
+        """Parse ``argv``; an unknown option is reported by the command it was given to
+        (``telusur ask: error: unrecognized arguments: --topk 3``), like its other errors."""
+        args, extra = self.parse_known_args(argv)
+        if extra:
+            owner = self.commands.get(getattr(args, "command", ""), self)
+            owner.error(f"unrecognized arguments: {' '.join(extra)}")
+        return args
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser() -> _Parser:
     from search.citations import STYLES
     from search.query import DEFAULT_ASK_K, DEFAULT_K, DEFAULT_SORT, EXPORT_K_MAX, MODES, SORTS
 
@@ -285,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="telusur", description="Search and question answering over Indonesian news."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    parser.commands = sub.choices
 
     p = sub.add_parser(
         "index", help="add or update documents (.txt, .md, .jsonl, .html, .pdf, RSS/Atom "
@@ -374,7 +386,7 @@ def plugins() -> list[Callable[..., None]]:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("TELUSUR_LOG", "WARNING"),
                         format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_command(argv)
     try:
         return int(args.func(args) or 0)
     except DOMAIN_ERRORS + (ValueError,) as exc:

@@ -56,6 +56,9 @@ def test_errors_exit_2_with_one_line(tmp_path):
     assert proc.returncode == 2 and "no such file" in proc.stderr
     proc = run("search", "x", "--mode", "magic", "--index-dir", str(SEEDS), check=False)
     assert proc.returncode == 2
+    proc = run("ask", "x", "--topk", "3", "--index-dir", str(SEEDS), check=False)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert proc.stderr.startswith("telusur ask: error: unrecognized arguments: --topk 3")
 
 
 def test_search_filters_sort_and_csv_export(seed_index_dir):
