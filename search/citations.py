@@ -78,8 +78,9 @@ def _clean(value: str | None) -> str | None:
 
 
 def _end(text: str, mark: str = ".") -> str:
-    """``text`` closed by ``mark`` unless it already ends in punctuation."""
-    return text if text[-1] in ".?!" else text + mark
+    """``text`` closed by ``mark`` unless it already ends in punctuation (an ellipsis too:
+    a title made from the text's first line ends in one)."""
+    return text if text[-1] in ".?!…" else text + mark
 
 
 def _sentences(*parts: str | None) -> str:

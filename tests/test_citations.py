@@ -56,6 +56,10 @@ def test_missing_fields_are_left_out_not_made_up() -> None:
         assert "n.d." not in text and "Anonymous" not in text and "None" not in text
         assert "Banjir" in text and "ANTARA" in text
     assert "year" not in cite(undated, "bibtex") and "author" not in cite(undated, "bibtex")
+    cut = Document(id="z", text="x", title="Kementerian PPN/Bappenas dan Otorita IKN…",
+                   published="2022-03-23")  # a title made from a long first line
+    assert cite(cut, "mla") == "“Kementerian PPN/Bappenas dan Otorita IKN…” 23 Mar. 2022."
+    assert "….”" not in cite(cut, "chicago") and "…." not in cite(cut, "apa")
 
 
 def test_unknown_style_names_the_field() -> None:
