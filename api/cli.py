@@ -279,12 +279,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
     def parse_command(self, argv: Sequence[str] | None) -> argparse.Namespace:
-        """Parse ``argv``; an unknown option is reported by the command it was given to
-        (``telusur ask: error: unrecognized arguments: --topk 3``), like its other errors."""
-        args, extra = self.parse_known_args(argv)
-        if extra:
-            owner = self.commands.get(getattr(args, "command", ""), self)
-            owner.error(f"unrecognized arguments: {' '.join(extra)}")
+        """Parse ``argv``; an unknown option is reported by the command it was given to."""
+        args, rest = self.parse_known_args(argv)
+        if rest:
+            self.commands.get(args.command, self).error(f"unrecognized arguments: {' '.join(rest)}")
         return args
 
 
@@ -292,9 +290,8 @@ def build_parser() -> _Parser:
     from search.citations import STYLES
     from search.query import DEFAULT_ASK_K, DEFAULT_K, DEFAULT_SORT, EXPORT_K_MAX, MODES, SORTS
 
-    parser = _Parser(
-        prog="telusur", description="Search and question answering over Indonesian news."
-    )
+    parser = _Parser(prog="telusur",
+                     description="Search and question answering over Indonesian news.")
     sub = parser.add_subparsers(dest="command", required=True)
     parser.commands = sub.choices
 
