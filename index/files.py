@@ -38,13 +38,14 @@ class FileBytes:
     def __len__(self) -> int:
         return self._size
 
-    def read(self, start: int, end: int) -> bytes:
-        """Bytes ``[start, end)`` (clipped to the size the file had when opened)."""
+    def read(self, start: int, end: int) -> bytearray:
+        """Bytes ``[start, end)`` (clipped to the size the file had when opened), read once
+        into the buffer returned."""
         start, end = max(start, 0), min(end, self._size)
         out = bytearray(max(end - start, 0))
         if out:
             self.read_into(memoryview(out), start)
-        return bytes(out)
+        return out
 
     def read_into(self, buffer: memoryview, start: int) -> None:
         """Fill ``buffer`` with the bytes from ``start``, in as many reads as the kernel needs
@@ -88,9 +89,11 @@ class FileRows:
         return self.shape[0]
 
     def _run(self, lo: int, hi: int) -> np.ndarray:
-        blob = self._file.read(self._offset + lo * self._row_bytes,
-                               self._offset + hi * self._row_bytes)
-        return np.frombuffer(blob, dtype=self.dtype).reshape(hi - lo, self.shape[1])
+        """Rows ``[lo, hi)``, read straight into a new (writable) array."""
+        out = np.empty((hi - lo, self.shape[1]), dtype=self.dtype)
+        if hi > lo:
+            self._file.read_into(out.data.cast("B"), self._offset + lo * self._row_bytes)
+        return out
 
     def __getitem__(self, key: Any) -> np.ndarray:
         n = self.shape[0]
@@ -122,17 +125,16 @@ class FileRows:
             raise IndexError(f"a row is out of range for {n} rows")
         wanted, back = np.unique(rows, return_inverse=True)
         out = np.empty((len(wanted), self.shape[1]), dtype=self.dtype)
-        if not len(wanted):
-            return out.reshape(*shape, self.shape[1])
-        buf = out.data.cast("B")
-        # one read per run of consecutive rows (a document's sentences are stored together),
-        # straight into the output's memory
-        breaks = np.flatnonzero(np.diff(wanted) > 1) + 1
-        size = self._row_bytes
-        for a, b in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(wanted)].tolist(),
-                        strict=True):
-            self._file.read_into(buf[a * size:b * size],
-                                 self._offset + int(wanted[a]) * size)
+        if len(wanted):
+            buf = out.data.cast("B")
+            # one read per run of consecutive rows (a document's sentences are stored
+            # together), straight into the output's memory
+            breaks = np.flatnonzero(np.diff(wanted) > 1) + 1
+            size = self._row_bytes
+            for a, b in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(wanted)].tolist(),
+                            strict=True):
+                self._file.read_into(buf[a * size:b * size],
+                                     self._offset + int(wanted[a]) * size)
         got: np.ndarray = out[back.reshape(-1)].reshape(*shape, self.shape[1])
         return got
 

@@ -128,11 +128,11 @@ class NumpyReader:
         """Relevance logits ``[b]``, start and end logits ``[b, n]``; the rows are read in
         ``READER_THREADS`` parts side by side (rows never interact, so the result is the
         same as in one part)."""
+        pool = _pool()  # made once; it also sets BLAS to one thread
         parts = [r for r in np.array_split(np.arange(len(ids)), READER_THREADS) if len(r)]
         if len(parts) < 2:
-            _pool()
             return self._forward(ids, mask)
-        done = list(_pool().map(lambda rows: self._forward(ids[rows], mask[rows]), parts))
+        done = list(pool.map(lambda rows: self._forward(ids[rows], mask[rows]), parts))
         return tuple(np.concatenate([d[i] for d in done]) for i in range(3))
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
