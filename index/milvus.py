@@ -300,8 +300,9 @@ class MilvusRetriever:
     def gather(
         self, *, query_vector: np.ndarray | None, weights: Mapping[str, float] | None,
         where: RowFilter | None, k: int, lexical: np.ndarray | None = None,
+        lexical_rows: np.ndarray | None = None,
     ) -> Retrieved:
-        del lexical  # Milvus scores BM25 itself
+        del lexical, lexical_rows  # Milvus scores BM25 itself
         expr = expression(where)
         dense_rows = np.zeros(0, np.int64)
         lex_rows = np.zeros(0, np.int64)

@@ -64,10 +64,22 @@ class Retriever(Protocol):
     def gather(
         self, *, query_vector: np.ndarray | None, weights: Mapping[str, float] | None,
         where: RowFilter | None, k: int, lexical: np.ndarray | None = None,
+        lexical_rows: np.ndarray | None = None,
     ) -> Retrieved:
         """Dense top-``k`` ∪ BM25 top-``k`` among live rows that ``where`` keeps;
         ``lexical``, BM25 scores over all rows already computed, spares a local store
-        computing them again."""
+        computing them again, and ``lexical_rows``, their ``lexical_top`` under the same
+        ``where`` and ``k``, taking the top list again."""
+
+
+def lexical_top(scores: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` rows of highest BM25 score inside ``mask``, best first (only rows a query
+    term touches are ranked: nonzero of a boolean array is ~10x faster than of the float
+    scores, 0.5 vs 5 ms at a million rows)."""
+    hit = np.flatnonzero(scores != 0)
+    hit = hit[mask[hit]]
+    rows: np.ndarray = hit[top_k(scores[hit], k)].astype(np.int64)
+    return rows
 
 
 def retrieved(
@@ -140,6 +152,7 @@ class LocalRetriever:
     def gather(
         self, *, query_vector: np.ndarray | None, weights: Mapping[str, float] | None,
         where: RowFilter | None, k: int, lexical: np.ndarray | None = None,
+        lexical_rows: np.ndarray | None = None,
     ) -> Retrieved:
         data = self.data
         mask = data.masks.mask(where)
@@ -153,11 +166,8 @@ class LocalRetriever:
             _, dense_rows = data.dense_search(query_vector, k, allowed)
         if weights is not None:
             scores = lexical if lexical is not None else data.lexical.scores(weights)
-            # only rows a query term touches (not all rows); nonzero of a boolean array is
-            # ~10x faster than of the float scores (0.5 vs 5 ms at a million rows)
-            hit = np.flatnonzero(scores != 0)
-            hit = hit[mask[hit]]
-            lex_rows = hit[top_k(scores[hit], k)].astype(np.int64)
+            lex_rows = (lexical_rows if lexical_rows is not None and lexical is not None
+                        else lexical_top(scores, mask, k))
         rows = np.unique(np.concatenate([dense_rows, lex_rows]))
         return retrieved(data, rows, dense_rows, lex_rows, query_vector,
                          scores[rows] if scores is not None else None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
@@ -68,17 +68,6 @@ def terms(text: str) -> list[str]:
             continue
         out.append(tok if tok[0].isdigit() else stem(tok))
     return out
-
-
-Positions = Mapping[str, tuple[int, ...]]  # shared between query threads: never changed
-
-
-def term_positions(terms: list[str]) -> Positions:
-    """Term -> where it occurs (token offsets in ``terms``)."""
-    out: dict[str, list[int]] = {}
-    for i, t in enumerate(terms):
-        out.setdefault(t, []).append(i)
-    return {t: tuple(v) for t, v in out.items()}
 
 
 def word_counts(texts: Iterable[str]) -> dict[str, list[int]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.generation import IndexData
-from index.retrieval import RowFilter, retrieved
+from index.retrieval import RowFilter, lexical_top, retrieved
 
 # How many candidates each retriever contributes to fusion and reranking.
 CANDIDATES_PER_RETRIEVER = 50
@@ -41,14 +41,25 @@ class Candidates:
 def gather(
     data: IndexData, *, query_vector: np.ndarray | None,
     weights: Mapping[str, float] | None, where: RowFilter | None,
-    lexical: np.ndarray | None = None, per_retriever: int = CANDIDATES_PER_RETRIEVER,
+    lexical: np.ndarray | None = None, lexical_rows: np.ndarray | None = None,
+    per_retriever: int = CANDIDATES_PER_RETRIEVER,
 ) -> Candidates:
     """Union of the dense and the BM25 top lists (inside ``where``), each candidate scored
     by both — answered by the generation's store backend (``index.retrieval``); ``lexical``
-    holds BM25 scores over all rows when the caller has them already."""
+    holds BM25 scores over all rows when the caller has them already, ``lexical_rows`` their
+    top list (``bm25_top``)."""
     got = data.retriever.gather(query_vector=query_vector, weights=weights, where=where,
-                                k=per_retriever, lexical=lexical)
+                                k=per_retriever, lexical=lexical, lexical_rows=lexical_rows)
     return Candidates(got.rows, got.dense, got.lexical, got.in_dense, got.in_lexical)
+
+
+def bm25_top(
+    data: IndexData, lexical: np.ndarray, where: RowFilter | None,
+    per_retriever: int = CANDIDATES_PER_RETRIEVER,
+) -> np.ndarray:
+    """The BM25 top list of the local postings inside ``where``, as ``gather`` takes it (the
+    local store's own list; a Milvus store ranks BM25 itself)."""
+    return lexical_top(lexical, data.masks.mask(where), per_retriever)
 
 
 def scored(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,13 +15,15 @@ from index.encoders import Encoder
 from index.langid import load_profiles
 from index.records import Document, Passage
 from index.store import IndexStore
-from search.candidates import Candidates, gather
+from search.candidates import Candidates, bm25_top, gather
 from search.context import SearchContext
-from search.matches import Matches
+from search.matches import LexicalMatches, Matches
 from search.query import Query
 from search.question import Question
 from search.rankers import DEFAULT_RANKER, Ranker, make_ranker
 from search.understand import Understood, understand
+
+EMBED_THREADS = 1  # the encoder serves one call at a time: more threads would only wait
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,13 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float
     ctx: SearchContext
+    # understand, encode (until the query vector is at hand: BM25 and the preparation of
+    # its top list run beside the encoder), retrieve, fuse
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
     total: int = 0  # matching passages (``search.matches``)
     matching_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    matching_docs: np.ndarray | None = None  # their documents (a mask), when known already
     empty_reason: str | None = None  # why ``hits`` is empty, naming the filter that did it
 
     @property
@@ -55,7 +61,7 @@ class SearchResult:
 
     def facets(self) -> dict[str, list[tuple[str | None, int]]]:
         """Documents holding a matching passage, counted by source, year and language."""
-        return self.ctx.facets(self.matching_rows)
+        return self.ctx.facets(self.matching_rows, self.matching_docs)
 
 
 class QueryVectorCache:
@@ -106,6 +112,8 @@ class Searcher:
         self.ranker = (make_ranker(ranker, encoder_id=encoder.id) if isinstance(ranker, str)
                        else ranker)
         self.cache = QueryVectorCache(cache_size)
+        # Queries are embedded here while the request's thread does the lexical side.
+        self._embedder = ThreadPoolExecutor(EMBED_THREADS, thread_name_prefix="embed")
         self._ctx: SearchContext | None = None
         self._load_lock = threading.Lock()
 
@@ -145,9 +153,11 @@ class Searcher:
 
     def embed_query(self, text: str) -> np.ndarray:
         vec = self.cache.get(text)
-        if vec is None:
-            vec = self.encoder.encode_queries([text])[0]
-            self.cache.put(text, vec)
+        return self._embed(text) if vec is None else vec
+
+    def _embed(self, text: str) -> np.ndarray:
+        vec: np.ndarray = self.encoder.encode_queries([text])[0]
+        self.cache.put(text, vec)
         return vec
 
     def search(self, query: Query, budget: Budget | None = None) -> SearchResult:
@@ -160,19 +170,30 @@ class Searcher:
 
         checkpoint(budget, "encoding the query")
         t = time.perf_counter()
-        qvec = self.embed_query(understood.text) if query.mode in ("hybrid", "dense") else None
+        qvec = self.cache.get(understood.text) if query.mode in ("hybrid", "dense") else None
+        embedding = (self._embedder.submit(self._embed, understood.text)
+                     if qvec is None and query.mode in ("hybrid", "dense") else None)
+        # While the encoder runs (on its own core: ``index.encoders``), this thread scores
+        # BM25 — in every mode: a passage sharing a term with the query matches it — and
+        # prepares the BM25 top list's passages for the ranker.
+        lexical = ctx.data.lexical.scores(question.weights)
+        where = ctx.where(query.filters)
+        matched = LexicalMatches.of(ctx.data, lexical, ctx.mask_of(where))
+        lexical_rows = docs = None
+        if embedding is not None:
+            if query.mode == "hybrid":
+                lexical_rows = bm25_top(ctx.data, lexical, where)
+                self.ranker.prepare(lexical_rows, ctx=ctx, question=question)
+            docs = ctx.documents_of(matched.rows)  # for the facets
+            qvec = embedding.result()
         timings["encode"] = (time.perf_counter() - t) * 1000
 
         checkpoint(budget, "retrieval")
         t = time.perf_counter()
-        # BM25 is scored in every mode: a passage sharing a term with the query matches it.
-        lexical = ctx.data.lexical.scores(question.weights)
-        where = ctx.where(query.filters)
-        allowed = ctx.mask_of(where)
         first = gather(ctx.data, query_vector=qvec, weights=question.weights, where=where,
-                       lexical=lexical)
+                       lexical=lexical, lexical_rows=lexical_rows)
         matches = Matches(
-            ctx.data, first=first, lexical=lexical, allowed=allowed, query_vector=qvec,
+            ctx.data, first=first, lexical=lexical, matched=matched, query_vector=qvec,
             score=lambda c: self._score(c, query=query, ctx=ctx, question=question,
                                         query_vector=qvec),
         )
@@ -195,6 +216,7 @@ class Searcher:
             query=query, understood=understood, hits=hits, ctx=ctx,
             took_ms=(time.perf_counter() - t0) * 1000, timings_ms=timings, query_vector=qvec,
             total=matches.total, matching_rows=matches.rows,
+            matching_docs=_with_documents(docs, ctx, matches.dense_only),
             empty_reason=None if hits else why_empty(query, ctx, matches.total),
         )
 
@@ -209,6 +231,14 @@ class Searcher:
         if query.mode == "bm25":
             return cands.lexical
         return self.ranker.score(cands, ctx=ctx, question=question, query_vector=query_vector)
+
+
+def _with_documents(docs: np.ndarray | None, ctx: SearchContext, rows: np.ndarray
+                    ) -> np.ndarray | None:
+    """``docs`` (a document mask of our own) with the documents of ``rows`` added."""
+    if docs is not None:
+        docs[ctx.data.passage_doc_rows[rows]] = True
+    return docs
 
 
 def why_empty(query: Query, ctx: SearchContext, total: int) -> str:

@@ -7,14 +7,15 @@ arithmetic over ~100 candidates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from index.text import Positions
 from search.candidates import Candidates
 from search.context import SearchContext
 from search.fusion import max_scale, minmax, ranks
 from search.question import REASON, Question
-from search.spans import span_matches
+from search.spans import kinds_for
 
 BASE_FEATURES = (
     "dense", "dense_mm", "dense_gap", "dense_rrf",
@@ -38,17 +39,13 @@ FEATURES = (
 _WINDOW = 12  # tokens: "the question's terms close together" means within this window
 
 
-def term_proximity(qterms: tuple[str, ...], pterms: list[str] | Positions) -> tuple[float, float]:
+def term_proximity(qterms: tuple[str, ...], pterms: Sequence[str]) -> tuple[float, float]:
     """(coverage, best window coverage): share of the question's terms in the passage, and
-    in any ``_WINDOW``-term window of it. ``pterms``: the passage's terms, or their
-    ``term_positions`` (cached per passage, so a query reads only its own terms' places)."""
+    in any ``_WINDOW``-term window of it; ``pterms``, the passage's terms in order."""
     if not qterms:
         return 0.0, 0.0
     qset = set(qterms)
-    if isinstance(pterms, list):  # one pass over a sentence's terms
-        hits = [(i, t) for i, t in enumerate(pterms) if t in qset]
-    else:  # a passage's cached positions: only the question's own terms are read
-        hits = sorted((i, t) for t in qset for i in pterms.get(t, ()))
+    hits = [(i, t) for i, t in enumerate(pterms) if t in qset]
     found = len({t for _, t in hits})
     best, lo = 0, 0
     inside: dict[str, int] = {}  # the window's terms, counted
@@ -81,6 +78,18 @@ def _sentence_vectors(
     return ctx.data.sentence_vectors(flat), bounds
 
 
+def prepare(ctx: SearchContext, rows: np.ndarray, question: Question) -> None:
+    """Compute ahead, into ``ctx``'s caches, the per-passage values ``candidate_features``
+    reads for ``rows`` (terms, typed spans of the asked kinds, sentence rows): the
+    searcher does it for the BM25 top list while the query is being embedded."""
+    kinds = () if question.qtype == REASON else kinds_for(question.qtype)
+    for row in rows.tolist():
+        ctx.passage_terms(row)
+        ctx.sentence_rows(row)
+        if kinds:
+            ctx.passage_spans(row, kinds)
+
+
 def candidate_features(
     cands: Candidates, *, ctx: SearchContext, question: Question,
     query_vector: np.ndarray | None,
@@ -99,12 +108,11 @@ def candidate_features(
     sent[:] = dense
     if query_vector is not None and has.any():  # each passage's best sentence, in one product
         sent[has] = np.maximum.reduceat(vectors @ query_vector, starts[has])
+    kinds = kinds_for(question.qtype)
     for i, row in enumerate(rows):
-        cov[i], prox[i] = term_proximity(question.terms, ctx.passage_positions(row))
-        kind[i] = float(question.qtype == REASON or any(
-            span_matches(k, question.qtype) and not words <= question.words
-            for k, words in ctx.passage_spans(row)
-        ))
+        cov[i], prox[i] = term_proximity(question.terms, ctx.passage_terms(row))
+        kind[i] = float(question.qtype == REASON or bool(kinds) and any(
+            not words <= question.words for words in ctx.passage_spans(row, kinds)))
     cross = np.asarray(ctx.data.passage_langs(cands.rows) != question.lang, dtype=np.float32)
     f = {
         "dense": dense, "dense_mm": minmax(dense),

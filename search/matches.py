@@ -17,6 +17,7 @@ relevance score within its tier, whichever the order.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,27 +30,43 @@ TIER = CANDIDATES_PER_RETRIEVER
 Scorer = Callable[[Candidates], np.ndarray]
 
 
+@dataclass(frozen=True)
+class LexicalMatches:
+    """The passages a query's BM25 terms match inside the filters: what ``Matches`` needs
+    before the dense list is known (the searcher builds it while the query is embedded)."""
+
+    pool: np.ndarray  # BM25 score of every row, 0 outside the filters and on deleted rows
+    rows: np.ndarray  # the rows of positive score, ascending
+
+    @classmethod
+    def of(cls, data: IndexData, lexical: np.ndarray, allowed: np.ndarray | None
+           ) -> LexicalMatches:
+        if allowed is None and data.lexical.n_live == len(lexical):
+            pool = lexical  # every row live, none filtered out: nothing to mask
+        else:
+            mask = data.live if allowed is None else (data.live & allowed)
+            pool = np.where(mask, lexical, np.float32(0))  # as ``gather`` ranks it
+        return cls(pool, np.flatnonzero(pool > 0))
+
+
 class Matches:
     """The matching passages of one query, ranked lazily (only the tiers a page needs)."""
 
     def __init__(
         self, data: IndexData, *, first: Candidates, lexical: np.ndarray,
-        allowed: np.ndarray | None, query_vector: np.ndarray | None, score: Scorer,
+        matched: LexicalMatches, query_vector: np.ndarray | None, score: Scorer,
     ) -> None:
         self.data = data
         self.first = first
         self._lexical = lexical
         self._qvec = query_vector
         self._score = score
-        if allowed is None and data.lexical.n_live == len(lexical):
-            self._pool = lexical  # every row live, none filtered out: nothing to mask
-        else:
-            mask = data.live if allowed is None else (data.live & allowed)
-            self._pool = np.where(mask, lexical, np.float32(0))  # as ``gather`` ranks it
-        matching = self._pool > 0
-        self.n_lexical = int(np.count_nonzero(matching))
-        matching[first.rows[first.in_dense]] = True
-        self.rows: np.ndarray = np.flatnonzero(matching)  # every matching row, ascending
+        self._pool = matched.pool
+        self.n_lexical = len(matched.rows)
+        dense = np.sort(first.rows[first.in_dense])
+        self.dense_only: np.ndarray = dense[self._pool[dense] <= 0]  # matched by meaning alone
+        self.rows: np.ndarray = np.insert(  # every matching row, ascending
+            matched.rows, np.searchsorted(matched.rows, self.dense_only), self.dense_only)
         self._tiers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._lex_order = np.zeros(0, np.int64)
 

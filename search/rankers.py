@@ -19,7 +19,7 @@ import numpy as np
 
 from search.candidates import Candidates
 from search.context import SearchContext
-from search.features import FEATURES, candidate_features, matrix
+from search.features import FEATURES, candidate_features, matrix, prepare
 from search.fusion import convex, dbsf, ranks, rrf
 from search.models import ModelError, load_model, model_path
 from search.question import Question
@@ -46,6 +46,10 @@ class Ranker(Protocol):
         query_vector: np.ndarray | None,
     ) -> np.ndarray:
         """One score per candidate; higher ranks first."""
+
+    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question) -> None:
+        """Compute ahead what scoring these passages will read (kept in ``ctx``); the
+        searcher calls it for likely candidates while the query is being embedded."""
 
 
 def _cross(cands: Candidates, ctx: SearchContext, question: Question) -> np.ndarray:
@@ -91,6 +95,9 @@ class LearnedRanker:
         return matrix(candidate_features(cands, ctx=ctx, question=question,
                                          query_vector=query_vector), FEATURES)
 
+    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question) -> None:
+        prepare(ctx, rows, question)
+
     def score_matrix(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(((x - self.mean) / self.std) @ self.weights, dtype=np.float32)
 
@@ -125,6 +132,9 @@ class FusionRanker:
         query_vector: np.ndarray | None,
     ) -> np.ndarray:
         return np.asarray(self.fuse(cands, ctx, question), dtype=np.float32)
+
+    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question) -> None:
+        """Nothing: fusion reads only the two retrievers' scores."""
 
 
 def _dbsf(c: Candidates, ctx: SearchContext, q: Question) -> np.ndarray:

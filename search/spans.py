@@ -54,12 +54,14 @@ class TypedSpan:
     end: int
 
 
-def typed_spans(text: str) -> tuple[TypedSpan, ...]:
-    """All candidate answer spans in ``text``; PERSON/ENTITY spans double as PLACE (stored
-    texts' spans are kept per generation by ``search.context``)."""
+def typed_spans(text: str, kinds: tuple[str, ...] | None = None) -> tuple[TypedSpan, ...]:
+    """All candidate answer spans in ``text`` (only those of ``kinds`` when given: the
+    other patterns are not run); PERSON/ENTITY spans double as PLACE (stored texts' spans
+    are kept per generation by ``search.context``)."""
     return tuple(
         TypedSpan(kind, m.start(), m.end())
         for kind, pattern in _SPAN_PATTERNS
+        if kinds is None or kind in kinds
         for m in pattern.finditer(text)
         if m.end() > m.start() and m.group(0).strip()
     )
@@ -71,6 +73,15 @@ def span_matches(kind: str, wanted: str) -> bool:
     if wanted in (PLACE, ENTITY, PERSON):
         return kind in (PERSON, ENTITY)
     return False
+
+
+SPAN_KINDS = tuple(kind for kind, _ in _SPAN_PATTERNS)
+
+
+def kinds_for(wanted: str) -> tuple[str, ...]:
+    """The span kinds that answer a question of type ``wanted`` (``span_matches``): the
+    typed spans a ranker feature has to look for, and no other."""
+    return tuple(kind for kind in SPAN_KINDS if span_matches(kind, wanted))
 
 
 # Capitalised words that name institutions, places, roles or titles rather than people.

@@ -58,3 +58,21 @@ def test_missing_local_model_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(EncoderError, match="cannot load"):
         load_encoder(f"st:{tmp_path}/no-such-model")
+
+
+def test_a_short_query_on_one_thread_is_the_same_vector_and_restores_the_thread_count(
+        encoder) -> None:
+    """A short query runs on one OpenMP thread (``ONE_THREAD_TOKENS``) so the searcher's BM25
+    side has the other core: the vector must be the engine's own, and the calling thread's
+    OpenMP setting as it was."""
+    from index.encoders import ONE_THREAD_TOKENS, _gomp, _normalize
+
+    gomp = _gomp()
+    assert gomp is not None  # the wheel's runtime is found: the speed-up is in effect
+    text = "Berapa nilai hibah USTDA?"
+    assert encoder._clipped(text)[1] <= ONE_THREAD_TOKENS
+    before = gomp.omp_get_max_threads()
+    got = encoder.encode_queries([text])[0]
+    assert gomp.omp_get_max_threads() == before
+    want = _normalize(np.atleast_2d(encoder._model.query([text])))[0]  # the runtime's threads
+    assert np.allclose(got, want, atol=1e-6)

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.text import term_positions
 from search.candidates import Candidates
 from search.features import _WINDOW, term_proximity
 from search.fusion import convex, dbsf, max_scale, minmax, ranks, rrf
@@ -68,14 +67,12 @@ def test_term_proximity_by_hand() -> None:
 @given(st.lists(st.sampled_from("abcdx"), max_size=40),
        st.lists(st.sampled_from("abcde"), min_size=1, max_size=5))
 def test_term_proximity_is_the_best_window(passage: list[str], question: list[str]) -> None:
-    """Against every ``_WINDOW``-term window, counted by brute force; the cached positions
-    give the same as the term list."""
+    """Against every ``_WINDOW``-term window, counted by brute force."""
     qset = set(question)
     best = max((len(qset & set(passage[s:s + _WINDOW])) for s in range(len(passage))),
                default=0)
     want = (len(qset & set(passage)) / len(qset), best / len(qset))
     assert term_proximity(tuple(question), passage) == pytest.approx(want)
-    assert term_proximity(tuple(question), term_positions(passage)) == pytest.approx(want)
 
 
 def _cands(dense: list[float], lexical: list[float], in_dense: list[bool],

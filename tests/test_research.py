@@ -142,6 +142,34 @@ def test_facets_count_matching_documents(big: Searcher) -> None:
     assert counts == sorted(counts, reverse=True)
 
 
+def test_facets_counted_in_one_pass_equal_each_column_counted_alone(
+        big: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    from search import context
+
+    res = search(big, "banjir", mode="bm25")
+    one_pass = res.facets()
+    assert big.context._cube.key is not None
+    monkeypatch.setattr(context, "FACET_CELLS_MAX", 1)  # too many cells: column by column
+    ctx = context.SearchContext(big.context.data)
+    assert ctx._cube.key is None
+    assert ctx.facets(res.matching_rows) == one_pass
+    assert sum(n for _, n in one_pass["year"]) > 1
+
+
+def test_facets_of_documents_gathered_while_embedding_equal_those_counted_after(
+        big: Searcher) -> None:
+    """An unseen hybrid query gathers its BM25 matches' documents while the encoder runs and
+    adds the dense list's afterwards: the same facets as counting the matching rows."""
+    big.cache.clear()
+    res = search(big, "rawa")  # in the six "Langka" stories only
+    assert res.matching_docs is not None
+    n_dense_only = len(set(res.matching_rows.tolist())
+                       - set(np.flatnonzero(big.context.data.lexical.scores(
+                           res.question.weights) > 0).tolist()))
+    assert n_dense_only > 0  # the dense list adds documents of its own
+    assert res.facets() == big.context.facets(res.matching_rows)
+
+
 def test_empty_results_name_the_filter(searcher: Searcher) -> None:
     res = search(searcher, "kota cerdas", lang="en")
     assert res.hits == [] and res.total == 0

@@ -91,3 +91,19 @@ def test_lang_filter_takes_the_code_in_any_case(searcher):
     from search.query import Query
 
     assert Query.parse("banjir", lang="ID").filters.lang == "id"
+
+
+@pytest.mark.parametrize("q", ["Berapa nilai hibah USTDA untuk ICCC?",
+                               "Who is the head of the Nusantara Capital Authority?"])
+def test_a_query_embedded_beside_the_bm25_side_ranks_as_a_cached_one(searcher, q):
+    """An unseen query is embedded while BM25, its top list's features and the facets'
+    documents are prepared: the result must be the one a cached vector gives."""
+    searcher.cache.clear()
+    fresh = search(searcher, q, k=10)
+    assert fresh.matching_docs is not None  # the side work did run
+    again = search(searcher, q, k=10)
+    assert again.matching_docs is None
+    assert [(h.passage.id, h.score) for h in fresh.hits] == [
+        (h.passage.id, h.score) for h in again.hits]
+    assert fresh.total == again.total and fresh.facets() == again.facets()
+    assert np.array_equal(fresh.matching_rows, again.matching_rows)

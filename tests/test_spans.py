@@ -98,3 +98,19 @@ def test_word_lookaheads_leave_the_typed_spans_unchanged() -> None:
                      if m.end() > m.start() and m.group(0).strip())
         assert tuple((s.kind, s.start, s.end) for s in typed_spans(text)) == want
 
+
+
+def test_spans_of_the_asked_kinds_are_the_matching_ones_of_all_spans() -> None:
+    """The ranker looks only for the kinds a question asks for (``kinds_for``): for every
+    question type that must be exactly the spans ``span_matches`` keeps of all of them."""
+    from search.question import QTYPES
+    from search.spans import kinds_for, span_matches, typed_spans
+    from tests.conftest import SEEDS
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir()) if p.is_file()]
+    assert texts
+    for qtype in QTYPES:
+        for text in texts:
+            want = [s for s in typed_spans(text) if span_matches(s.kind, qtype)]
+            assert list(typed_spans(text, kinds_for(qtype))) == want
+    assert kinds_for("reason") == ()
