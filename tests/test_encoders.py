@@ -61,18 +61,28 @@ def test_missing_local_model_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_a_short_query_on_one_thread_is_the_same_vector_and_restores_the_thread_count(
-        encoder) -> None:
+        encoder, monkeypatch) -> None:
     """A short query runs on one OpenMP thread (``ONE_THREAD_TOKENS``) so the searcher's BM25
-    side has the other core: the vector must be the engine's own, and the calling thread's
-    OpenMP setting as it was."""
+    side has the other core: the engine must see one thread during the call, give its own
+    vector, and leave the calling thread's OpenMP setting as it was; a long one keeps them."""
     from index.encoders import ONE_THREAD_TOKENS, _gomp, _normalize
 
     gomp = _gomp()
     assert gomp is not None  # the wheel's runtime is found: the speed-up is in effect
+    seen: list[int] = []
+    engine_query = encoder._model.query
+
+    def query(texts):  # noqa: ANN001, ANN202
+        seen.append(gomp.omp_get_max_threads())
+        return engine_query(texts)
+
+    monkeypatch.setattr(encoder._model, "query", query)
     text = "Berapa nilai hibah USTDA?"
-    assert encoder._clipped(text)[1] <= ONE_THREAD_TOKENS
+    long = " ".join(["Siapa yang menandatangani perjanjian hibah itu di Jakarta?"] * 4)
+    assert encoder._clipped(text)[1] <= ONE_THREAD_TOKENS < encoder._clipped(long)[1]
     before = gomp.omp_get_max_threads()
     got = encoder.encode_queries([text])[0]
-    assert gomp.omp_get_max_threads() == before
-    want = _normalize(np.atleast_2d(encoder._model.query([text])))[0]  # the runtime's threads
+    encoder.encode_queries([long])
+    assert seen == [1, before] and gomp.omp_get_max_threads() == before
+    want = _normalize(np.atleast_2d(engine_query([text])))[0]  # the runtime's own threads
     assert np.allclose(got, want, atol=1e-6)

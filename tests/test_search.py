@@ -93,17 +93,30 @@ def test_lang_filter_takes_the_code_in_any_case(searcher):
     assert Query.parse("banjir", lang="ID").filters.lang == "id"
 
 
-@pytest.mark.parametrize("q", ["Berapa nilai hibah USTDA untuk ICCC?",
-                               "Who is the head of the Nusantara Capital Authority?"])
-def test_a_query_embedded_beside_the_bm25_side_ranks_as_a_cached_one(searcher, q):
-    """An unseen query is embedded while BM25, its top list's features and the facets'
-    documents are prepared: the result must be the one a cached vector gives."""
-    searcher.cache.clear()
-    fresh = search(searcher, q, k=10)
+@pytest.mark.parametrize(("q", "options"), [
+    ("Berapa nilai hibah USTDA untuk ICCC?", {}),
+    ("Who is the head of the Nusantara Capital Authority?", {}),
+    ("kota cerdas Korea", {"source": ["ANTARA"]}),
+    ("pusat komando IKN", {"mode": "dense"}),
+    ("hibah USTDA", {"sort": "date", "k": 20}),
+])
+def test_a_query_embedded_beside_the_bm25_side_ranks_as_a_cached_one(
+        seed_index_dir, encoder, q, options):
+    """An unseen query is embedded while BM25, its top lists' ranker inputs and the facets'
+    documents are prepared: the result must be the one a searcher gives that prepares
+    nothing (its vector cached beforehand, every input computed while ranking)."""
+    from index.store import IndexStore
+    from search.engine import Searcher
+
+    options = {("sources" if k == "source" else k): v for k, v in options.items()}
+    prepared = Searcher(IndexStore(seed_index_dir), encoder)
+    fresh = search(prepared, q, **options)
     assert fresh.matching_docs is not None  # the side work did run
-    again = search(searcher, q, k=10)
-    assert again.matching_docs is None
-    assert [(h.passage.id, h.score) for h in fresh.hits] == [
+    plain = Searcher(IndexStore(seed_index_dir), encoder)
+    plain.cache.put(fresh.understood.text, fresh.query_vector)
+    again = search(plain, q, **options)
+    assert again.matching_docs is None and again.timings_ms["encode"] == 0.0
+    assert fresh.hits and [(h.passage.id, h.score) for h in fresh.hits] == [
         (h.passage.id, h.score) for h in again.hits]
     assert fresh.total == again.total and fresh.facets() == again.facets()
     assert np.array_equal(fresh.matching_rows, again.matching_rows)
