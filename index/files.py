@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,17 @@ class FileBytes:
         if out:
             self.read_into(memoryview(out), start)
         return out
+
+    def will_need(self, starts: Sequence[int], ends: Sequence[int]) -> None:
+        """Tell the kernel these byte ranges are about to be read: pages not in the page
+        cache are fetched side by side, not one read after another (the first query over
+        files idle long enough for the kernel to drop them waits for one disk round trip,
+        not one per candidate). About a microsecond per range when the pages are there."""
+        if not hasattr(os, "posix_fadvise"):
+            return
+        for start, end in zip(starts, ends, strict=True):
+            if end > start:
+                os.posix_fadvise(self._fd, start, end - start, os.POSIX_FADV_WILLNEED)
 
     def read_into(self, buffer: memoryview, start: int) -> None:
         """Fill ``buffer`` with the bytes from ``start``, in as many reads as the kernel needs
@@ -131,8 +143,12 @@ class FileRows:
             # together), straight into the output's memory
             breaks = np.flatnonzero(np.diff(wanted) > 1) + 1
             size = self._row_bytes
-            for a, b in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(wanted)].tolist(),
-                            strict=True):
+            firsts, lasts = np.r_[0, breaks].tolist(), np.r_[breaks, len(wanted)].tolist()
+            if len(firsts) > 1:
+                at = [self._offset + int(wanted[a]) * size for a in firsts]
+                self._file.will_need(at, [o + (b - a) * size
+                                          for o, a, b in zip(at, firsts, lasts, strict=True)])
+            for a, b in zip(firsts, lasts, strict=True):
                 self._file.read_into(buf[a * size:b * size],
                                      self._offset + int(wanted[a]) * size)
         got: np.ndarray = out[back.reshape(-1)].reshape(*shape, self.shape[1])

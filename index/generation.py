@@ -162,6 +162,14 @@ class IndexData:
                        text=doc.text[start:end], char_start=start, char_end=end, lang=doc.lang,
                        page=doc.page_at(start))
 
+    def will_read(self, passage_rows: np.ndarray) -> None:
+        """Hint that these passages' documents are about to be read, so that texts the page
+        cache lost are fetched together rather than one candidate at a time."""
+        docs = np.unique(self.passage_doc_rows[np.asarray(passage_rows, dtype=np.int64)])
+        seg_of = np.searchsorted(self.doc_offsets, docs, side="right") - 1
+        for i in np.unique(seg_of):
+            self.segments[int(i)].will_read(docs[seg_of == i] - self.doc_offsets[int(i)])
+
     def passage_text(self, row: int) -> str:
         """A passage's text alone (what ranking features read): its document's text, from
         the cache of documents, without building the ``Passage``."""

@@ -249,6 +249,14 @@ class Segment:
     def n_passages(self) -> int:
         return len(self.passages)
 
+    def will_read(self, rows: np.ndarray) -> None:
+        """Hint that the texts and metadata of these document rows are about to be read
+        (``FileBytes.will_need``)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        for offsets, file in ((self.text_offsets, self._texts), (self._meta_offsets, self._docs)):
+            file.will_need(np.asarray(offsets)[rows].tolist(),
+                           np.asarray(offsets)[rows + 1].tolist())
+
     def text(self, row: int) -> str:
         lo, hi = int(self.text_offsets[row]), int(self.text_offsets[row + 1])
         return self._texts.read(lo, hi).decode("utf-8")

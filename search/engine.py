@@ -179,6 +179,7 @@ class Searcher:
         but many of its passages rank there). Returns the top list ``gather`` takes."""
         deep = bm25_top(ctx.data, lexical, where, PREPARE_DEPTH)
         top = deep[:CANDIDATES_PER_RETRIEVER]  # a top list is a prefix of a longer one
+        ctx.data.will_read(deep)
         self.ranker.prepare(top, ctx=ctx, question=question)
         self.ranker.prepare(deep[len(top):], ctx=ctx, question=question, stop=embedding.done)
         return top
@@ -223,6 +224,8 @@ class Searcher:
         t = time.perf_counter()
         first = gather(ctx.data, query_vector=qvec, weights=question.weights, where=where,
                        lexical=lexical, lexical_rows=lexical_rows)
+        if embedding is not None:  # the dense list's passages, mostly never read yet
+            ctx.data.will_read(first.rows[first.in_dense])
         matches = Matches(
             ctx.data, first=first, lexical=lexical, matched=matched, query_vector=qvec,
             score=lambda c: self._score(c, query=query, ctx=ctx, question=question,

@@ -180,6 +180,8 @@ def test_rows_read_from_disk_are_the_arrays_rows(tmp_path: Path) -> None:
                 slice(None, None, -1), slice(40, 10, -3), np.array([[1, 2], [3, 499]])):
         np.testing.assert_array_equal(rows[key], a[key])
     np.testing.assert_array_equal(np.asarray(rows, dtype=np.float32), a.astype(np.float32))
+    rows._file.will_need([0, 50, 10**9], [100, 50, 10**9 + 5])  # a hint only: past the end too
+    np.testing.assert_array_equal(rows[np.array([1, 5, 400])], a[[1, 5, 400]])
     for bad in (np.array([500]), np.array([1.5]), np.ones(3, dtype=bool)):
         with pytest.raises(IndexError):
             rows[bad]
