@@ -198,8 +198,9 @@ class AskIn(BaseModel):
                    json_schema_extra={"minimum": K_MIN, "maximum": K_MAX})
     lang: str | None = Field(None, description="Only consider passages in this language")
     mode: str = Field(DEFAULT_MODE, description="Retrieval mode: hybrid, dense or bm25")
-    source: list[str] = Field([], description="Only these outlets")
-    doc: list[str] = Field([], description="Only these documents")
+    # one value or a list, as /search takes ``source=A`` or ``source=A&source=B``
+    source: list[str] | str = Field([], description="Only these outlets (one or a list)")
+    doc: list[str] | str = Field([], description="Only these documents (one or a list)")
     date_from: str | None = Field(None, description="Published on or after (YYYY-MM-DD)")
     date_to: str | None = Field(None, description="Published on or before (YYYY-MM-DD)")
 

@@ -95,6 +95,11 @@ def test_ask_takes_the_same_filters(client) -> None:
     q = {"question": "Berapa nilai hibah USTDA untuk IKN?"}
     body = client.post("/ask", json={**q, "source": ["ANTARA"]}).json()
     assert body["passages"] and {p["source"] for p in body["passages"]} == {"ANTARA"}
+    one = client.post("/ask", json={**q, "source": "ANTARA"}).json()  # one value, as /search
+    assert [p["passage_id"] for p in one["passages"]] == [
+        p["passage_id"] for p in body["passages"]]
+    r = client.post("/ask", json={**q, "source": 7})
+    assert r.status_code == 422 and "source" in r.text
     body = client.post("/ask", json={**q, "doc": [ICCC], "date_from": "2024-11-20",
                                      "date_to": "2024-11-20"}).json()
     assert "7,6 juta" in body["answer"]["text"]
