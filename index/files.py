@@ -144,13 +144,12 @@ class FileRows:
             breaks = np.flatnonzero(np.diff(wanted) > 1) + 1
             size = self._row_bytes
             firsts, lasts = np.r_[0, breaks].tolist(), np.r_[breaks, len(wanted)].tolist()
-            if len(firsts) > 1:
-                at = [self._offset + int(wanted[a]) * size for a in firsts]
+            at = [self._offset + int(wanted[a]) * size for a in firsts]  # each run's offset
+            if len(at) > 1:
                 self._file.will_need(at, [o + (b - a) * size
                                           for o, a, b in zip(at, firsts, lasts, strict=True)])
-            for a, b in zip(firsts, lasts, strict=True):
-                self._file.read_into(buf[a * size:b * size],
-                                     self._offset + int(wanted[a]) * size)
+            for o, a, b in zip(at, firsts, lasts, strict=True):
+                self._file.read_into(buf[a * size:b * size], o)
         got: np.ndarray = out[back.reshape(-1)].reshape(*shape, self.shape[1])
         return got
 

@@ -254,8 +254,8 @@ class Segment:
         (``FileBytes.will_need``)."""
         rows = np.asarray(rows, dtype=np.int64)
         for offsets, file in ((self.text_offsets, self._texts), (self._meta_offsets, self._docs)):
-            file.will_need(np.asarray(offsets)[rows].tolist(),
-                           np.asarray(offsets)[rows + 1].tolist())
+            at = np.asarray(offsets)
+            file.will_need(at[rows].tolist(), at[rows + 1].tolist())
 
     def text(self, row: int) -> str:
         lo, hi = int(self.text_offsets[row]), int(self.text_offsets[row + 1])
