@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from api.errors import DOMAIN_ERRORS, EXIT_USAGE, CliError
 from api.settings import DEFAULT_INDEX_DIR, LOG_FORMATS, Settings
+from api.terminal import quote
 from index.documents import for_terminal as shown
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ COMMAND_GROUP = "telusur.commands"
 log = logging.getLogger(__name__)
 
 
-_ENDS = (".", "!", "?", "”", '"', ")")  # a quote not after these (or a line end) was cut
 
 def _services(settings: Settings):  # noqa: ANN202 - imports kept lazy for a fast --help
     from api.app import build_services
@@ -167,13 +167,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if a is None:
         print(shown(f"\nNo answer: {result.no_answer_reason}"))
     else:
-        hs, he = a.highlight
-        doc_text = a.document.text
-        # A quote cut out of a longer sentence says so (the quote itself stays verbatim).
-        head = "…" if doc_text[:a.char_start].rstrip(" \t")[-1:] not in _ENDS + ("", "\n") else ""
-        tail = "…" if a.text.rstrip()[-1:] not in _ENDS else ""
-        print(shown("\n“" + head + a.text[:hs] + "**" + a.text[hs:he] + "**" + a.text[he:] + tail
-                    + "”"))
+        print(shown("\n" + quote(a)))
         d = a.document
         cite = ", ".join(x for x in (d.title, d.source, d.published) if x)
         print(shown(f"— {cite} [{d.id}, chars {a.char_start}-{a.char_end}]"))
