@@ -75,6 +75,11 @@ def test_what_a_new_user_gets_wrong_is_named(client) -> None:
     assert r.json()["detail"] == "k: must be a whole number"
     r = client.post("/ask?foo=1", json={"question": "banjir"})
     assert r.status_code == 422 and "unknown parameter(s): foo;" in r.json()["detail"]
+    r = client.get("/search?q=banjir&k=5&k=50")  # not silently the last one
+    assert r.status_code == 422 and r.json()["detail"] == (
+        "k: given 2 times; give it once (only doc, source take several)")
+    r = client.get("/search?q=banjir&source=ANTARA&source=Kompas&k=5")
+    assert r.status_code == 200, r.text
 
 
 def test_openapi_documents_the_422_shape(client) -> None:

@@ -57,7 +57,7 @@ async def search(
     = 0,
     format: Annotated[str, Query(description=" | ".join(FORMATS))] = "json",
 ) -> SearchOut | Response:
-    reject_unknown(request, SEARCH_PARAMS)
+    reject_unknown(request, SEARCH_PARAMS, repeatable=frozenset({"source", "doc"}))
     if format not in FORMATS:
         raise QueryError("format", f"format: unknown format {format!r}; "
                          f"use one of {', '.join(FORMATS)}")
