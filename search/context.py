@@ -162,16 +162,14 @@ class SearchContext:
                                        minlength=len(self.data.doc_ids)) > 0  # < a scatter
         return docs
 
-    def facets(self, passage_rows: np.ndarray, docs: np.ndarray | None = None,
-               ) -> dict[str, list[tuple[str | None, int]]]:
-        """Documents holding ``passage_rows`` (``docs``: their ``documents_of``, when the
-        caller has it), counted by source, year and language: (value, count) pairs, most
-        documents first (None: not stated / unknown)."""
-        if docs is None:
-            docs = self.documents_of(passage_rows)
-        if self._cube.key is None:
-            return {name: col.count(docs) for name, col in self._facets.items()}
-        return dict(zip(self._facets, self._cube.count(docs), strict=True))
+    def facets(self, passage_rows: np.ndarray) -> dict[str, list[tuple[str | None, int]]]:
+        """Documents holding ``passage_rows``, counted by source, year and language: (value,
+        count) pairs, most documents first (None: not stated / unknown)."""
+        return self.tally(passage_rows).facets()
+
+    def tally(self, passage_rows: np.ndarray) -> FacetTally:
+        """The facets of the documents holding ``passage_rows``, counted now; ``add`` more."""
+        return FacetTally(self, self.documents_of(passage_rows))
 
     def known(self, name: str) -> list[str]:
         """The values of a facet over the live documents, most documents first."""
@@ -215,6 +213,32 @@ def _what_there_is(name: str, ctx: SearchContext) -> str:
 FACET_CELLS_MAX = 1 << 16
 
 
+class FacetTally:
+    """One search's facet counts: its documents (a mask) and, when the cube serves, their
+    cells. The searcher starts one with BM25's matches while the query is embedded and adds
+    the dense list's few documents after (``add``), so the response's facets cost a sum over
+    the cube's cells, not a pass over every document (0.35 ms at a million passages)."""
+
+    def __init__(self, ctx: SearchContext, docs: np.ndarray) -> None:
+        self._ctx, self.docs = ctx, docs
+        cube = ctx._cube
+        self._cells = cube.cells(docs) if cube.key is not None else None
+
+    def add(self, passage_rows: np.ndarray) -> None:
+        """Count the documents of ``passage_rows`` too (once each)."""
+        rows = np.unique(self._ctx.data.passage_doc_rows[passage_rows])
+        new = rows[~self.docs[rows]]
+        self.docs[new] = True
+        if self._cells is not None:
+            np.add.at(self._cells, self._ctx._cube.key[new], 1.0)  # type: ignore[index]
+
+    def facets(self) -> dict[str, list[tuple[str | None, int]]]:
+        names = self._ctx._facets
+        if self._cells is None:
+            return {name: col.count(self.docs) for name, col in names.items()}
+        return dict(zip(names, self._ctx._cube.pairs(self._cells), strict=True))
+
+
 class _FacetCube:
     """Every facet counted in one pass: one code per document for its (source, year, lang)
     cell, counted once, the cube then summed along the other facets (1 M passages, 175 k
@@ -228,10 +252,16 @@ class _FacetCube:
         if columns and int(np.prod(self.shape)) <= max(FACET_CELLS_MAX, n_docs):
             self.key = np.ravel_multi_index(tuple(c.codes for c in columns), self.shape)
 
-    def count(self, docs: np.ndarray) -> list[list[tuple[str | None, int]]]:
+    def cells(self, docs: np.ndarray) -> np.ndarray:
+        """The documents of ``docs`` (a mask) counted per cell (a flat cube)."""
         assert self.key is not None
-        cube = np.bincount(self.key, weights=docs, minlength=int(np.prod(self.shape))
-                           ).reshape(self.shape)
+        cells: np.ndarray = np.bincount(self.key, weights=docs,
+                                        minlength=int(np.prod(self.shape)))
+        return cells
+
+    def pairs(self, cells: np.ndarray) -> list[list[tuple[str | None, int]]]:
+        """Each facet's (value, count) pairs from the counted ``cells``."""
+        cube = cells.reshape(self.shape)
         axes = range(len(self.shape))
         return [col.pairs(cube.sum(axis=tuple(a for a in axes if a != i)))
                 for i, col in enumerate(self.columns)]

@@ -17,7 +17,7 @@ from index.records import Document, Passage
 from index.retrieval import RowFilter
 from index.store import IndexStore
 from search.candidates import CANDIDATES_PER_RETRIEVER, Candidates, bm25_top, gather
-from search.context import SearchContext
+from search.context import FacetTally, SearchContext
 from search.matches import LexicalMatches, Matches
 from search.query import Query
 from search.question import Question
@@ -54,7 +54,7 @@ class SearchResult:
     query_vector: np.ndarray | None = None
     total: int = 0  # matching passages (``search.matches``)
     matching_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    matching_docs: np.ndarray | None = None  # their documents (a mask), when known already
+    facet_tally: FacetTally | None = None  # their documents' facets, when counted already
     empty_reason: str | None = None  # why ``hits`` is empty, naming the filter that did it
 
     @property
@@ -67,7 +67,8 @@ class SearchResult:
 
     def facets(self) -> dict[str, list[tuple[str | None, int]]]:
         """Documents holding a matching passage, counted by source, year and language."""
-        return self.ctx.facets(self.matching_rows, self.matching_docs)
+        tally = self.facet_tally or self.ctx.tally(self.matching_rows)
+        return tally.facets()
 
 
 class QueryVectorCache:
@@ -204,9 +205,9 @@ class Searcher:
             lexical = ctx.data.lexical.scores(question.weights)
             where = ctx.where(query.filters)
             matched = LexicalMatches.of(ctx.data, lexical, ctx.mask_of(where))
-            lexical_rows = docs = None
+            lexical_rows = tally = None
             if embedding is not None:
-                docs = ctx.documents_of(matched.rows)  # for the facets
+                tally = ctx.tally(matched.rows)  # the facets, but for the dense list's own
             timings["retrieve"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             local = ctx.data.retriever.name == "local"  # Milvus ranks BM25 itself
@@ -250,7 +251,7 @@ class Searcher:
             query=query, understood=understood, hits=hits, ctx=ctx,
             took_ms=(time.perf_counter() - t0) * 1000, timings_ms=timings, query_vector=qvec,
             total=matches.total, matching_rows=matches.rows,
-            matching_docs=_with_documents(docs, ctx, matches.dense_only),
+            facet_tally=_with_dense(tally, matches.dense_only),
             empty_reason=None if hits else why_empty(query, ctx, matches.total),
         )
 
@@ -267,12 +268,11 @@ class Searcher:
         return self.ranker.score(cands, ctx=ctx, question=question, query_vector=query_vector)
 
 
-def _with_documents(docs: np.ndarray | None, ctx: SearchContext, rows: np.ndarray
-                    ) -> np.ndarray | None:
-    """``docs`` (a document mask of our own) with the documents of ``rows`` added."""
-    if docs is not None:
-        docs[ctx.data.passage_doc_rows[rows]] = True
-    return docs
+def _with_dense(tally: FacetTally | None, rows: np.ndarray) -> FacetTally | None:
+    """``tally`` (begun while the query was embedded) with the documents of ``rows`` added."""
+    if tally is not None:
+        tally.add(rows)
+    return tally
 
 
 def why_empty(query: Query, ctx: SearchContext, total: int) -> str:

@@ -151,6 +151,10 @@ def test_facets_counted_in_one_pass_equal_each_column_counted_alone(big: Searche
     assert ctx._cube.key is not None
     one_pass = res.facets()
     assert one_pass == {name: col.count(docs) for name, col in ctx._facets.items()}
+    tally = ctx.tally(res.matching_rows[:3])  # documents added later count once each
+    tally.add(res.matching_rows)
+    tally.add(res.matching_rows[:5])
+    assert tally.facets() == one_pass
     assert sum(n for _, n in one_pass["year"]) > 1
     # past as many cells as documents (and FACET_CELLS_MAX) each column counts alone
     sources = ctx._facets["source"]
@@ -164,7 +168,7 @@ def test_facets_of_documents_gathered_while_embedding_equal_those_counted_after(
     adds the dense list's afterwards: the same facets as counting the matching rows."""
     big.cache.clear()
     res = search(big, "rawa")  # in the six "Langka" stories only
-    assert res.matching_docs is not None
+    assert res.facet_tally is not None
     n_dense_only = len(set(res.matching_rows.tolist())
                        - set(np.flatnonzero(big.context.data.lexical.scores(
                            res.question.weights) > 0).tolist()))

@@ -127,11 +127,11 @@ def test_a_query_embedded_beside_the_bm25_side_ranks_as_a_cached_one(
     options = {("sources" if k == "source" else k): v for k, v in options.items()}
     prepared = Searcher(IndexStore(seed_index_dir), encoder)
     fresh = search(prepared, q, **options)
-    assert fresh.matching_docs is not None  # the side work did run
+    assert fresh.facet_tally is not None  # the side work did run
     plain = Searcher(IndexStore(seed_index_dir), encoder)
     plain.cache.put(fresh.understood.text, fresh.query_vector)
     again = search(plain, q, **options)
-    assert again.matching_docs is None and again.timings_ms["encode"] == 0.0
+    assert again.facet_tally is None and again.timings_ms["encode"] == 0.0
     assert fresh.hits and [(h.passage.id, h.score) for h in fresh.hits] == [
         (h.passage.id, h.score) for h in again.hits]
     assert fresh.total == again.total and fresh.facets() == again.facets()
