@@ -37,3 +37,15 @@ def test_bench_scale_quick_writes_report(tmp_path: Path) -> None:
 def test_bench_rejects_unknown_section(tmp_path: Path) -> None:
     assert main(["bench", "--sections", "nope", "--out", str(tmp_path)]) == 2
     assert main(["bench", "nope", "--out", str(tmp_path)]) == 2
+
+
+def test_bulk_table_shows_ray_start_apart() -> None:
+    """The bulk section's rows exclude starting Ray, which gets its own column."""
+    from eval.bench_bulk import render_bulk
+
+    md = "\n".join(render_bulk({"documents": 4, "load_average": [1.0, 1.0, 1.0], "rows": [
+        {"how": "plain loop", "passages": 4, "seconds": 1.0, "passages_per_s": 4.0},
+        {"how": "Ray, 2 actors", "passages": 4, "seconds": 2.0, "passages_per_s": 2.0,
+         "ray_start_s": 2.5}]}))
+    assert "| plain loop | 4 | 1.0 | 4.0 | — |" in md
+    assert "| Ray, 2 actors | 4 | 2.0 | 2.0 | 2.5 |" in md
