@@ -4,22 +4,30 @@ out of a longer sentence."""
 
 from __future__ import annotations
 
-from search.answer.ask import Answer
+from typing import TYPE_CHECKING
 
-_ENDS = (".", "!", "?", "”", '"', ")")  # a quote not after these (or a line end) was cut
-# The quotation marks a sentence may bring with it: dropped at the quote's ends, since the
-# quote gets its own pair (the web page's ``coreRange`` drops the same).
-_QUOTES = "\u201c\u201d\u201e\u00ab\u00bb\"'\u2018\u2019"
+if TYPE_CHECKING:  # the CLI imports lazily: ``--help`` stays fast
+    from search.answer.ask import Answer
+
+# A quote not after these (or a line end) was cut out of a longer sentence.
+_ENDS = (".", "!", "?", "”", "’", '"', "'", "»", ")")
+# A sentence that is a quotation as a whole — its first mark opens a pair its last mark
+# closes, with no other mark of the pair inside — brings its own pair; the quote's pair
+# replaces it (the web page's ``coreRange`` does the same). "“Kami siap,” ujar Lago." is not
+# one: its marks stay, inside the quote's own pair.
+_PAIRS = {"“": "”", "„": "“”", "«": "»", '"': '"', "‘": "’", "'": "'"}
 
 
 def _core(text: str) -> tuple[int, int]:
-    """[start, end) of ``text`` without the quotation marks and spaces around it."""
-    s, e = 0, len(text)
-    while s < e and (text[s] in _QUOTES or text[s].isspace()):
-        s += 1
-    while e > s and (text[e - 1] in _QUOTES or text[e - 1].isspace()):
-        e -= 1
-    return (s, e) if e > s else (0, len(text))
+    """[start, end) of ``text`` without its own enclosing pair of quotation marks (and the
+    spaces around them), or all of ``text`` when it is not enclosed in one."""
+    s, e = len(text) - len(text.lstrip()), len(text.rstrip())
+    closing = _PAIRS.get(text[s:s + 1], "")
+    if e - s >= 2 and text[e - 1] in closing:
+        inner = text[s + 1:e - 1]
+        if not any(m in inner for m in (text[s], *closing)):
+            return s + 1, e - 1
+    return 0, len(text)
 
 
 def quote(a: Answer) -> str:
@@ -29,5 +37,5 @@ def quote(a: Answer) -> str:
     before = a.document.text[:a.char_start].rstrip(" \t")[-1:]
     head = "…" if before not in (*_ENDS, "", "\n") else ""
     tail = "…" if a.text.rstrip()[-1:] not in _ENDS else ""
-    return ("“" + head + a.text[s:hs] + "**" + a.text[hs:he] + "**" + a.text[he:e] + tail
-            + "”")
+    marked = "**" + a.text[hs:he] + "**" if he > hs else ""
+    return "“" + head + a.text[s:hs] + marked + a.text[he:e] + tail + "”"

@@ -115,8 +115,8 @@ class IndexData:
 
     # ---- documents and passages -------------------------------------------------------------
     def _read_document(self, doc_row: int) -> Document:
-        seg, local = self._segment_of(self.doc_offsets, doc_row)
-        return seg.document(local)
+        seg, local = self._segment_of(self.doc_offsets, doc_row)  # the text shared with text_at
+        return Document.from_dict({**seg.doc_meta(local), "text": self.text_at(doc_row)})
 
     def _read_text(self, doc_row: int) -> str:
         seg, local = self._segment_of(self.doc_offsets, doc_row)

@@ -101,7 +101,7 @@ class SearchContext:
     # ---- sentences ---------------------------------------------------------------------------
     def _sentence(self, row: int) -> Sentence:
         doc_row, start, end = (int(x) for x in self.data.sentences[row])
-        text = self.data.document_at(doc_row).text[start:end]
+        text = self.data.text_at(doc_row)[start:end]
         return Sentence(row=row, doc_row=doc_row, start=start, end=end, text=text,
                         terms=terms(text), words=lower_words(text), spans=typed_spans(text))
 
@@ -230,7 +230,7 @@ class FacetTally:
         new = rows[~self.docs[rows]]
         self.docs[new] = True
         if self._cells is not None:
-            np.add.at(self._cells, self._ctx._cube.key[new], 1.0)  # type: ignore[index]
+            self._ctx._cube.add(self._cells, new)
 
     def facets(self) -> dict[str, list[tuple[str | None, int]]]:
         names = self._ctx._facets
@@ -258,6 +258,11 @@ class _FacetCube:
         cells: np.ndarray = np.bincount(self.key, weights=docs,
                                         minlength=int(np.prod(self.shape)))
         return cells
+
+    def add(self, cells: np.ndarray, doc_rows: np.ndarray) -> None:
+        """Count the documents ``doc_rows`` (not counted yet) into ``cells``."""
+        assert self.key is not None
+        np.add.at(cells, self.key[doc_rows], 1.0)
 
     def pairs(self, cells: np.ndarray) -> list[list[tuple[str | None, int]]]:
         """Each facet's (value, count) pairs from the counted ``cells``."""

@@ -67,7 +67,9 @@ class SearchResult:
 
     def facets(self) -> dict[str, list[tuple[str | None, int]]]:
         """Documents holding a matching passage, counted by source, year and language."""
-        tally = self.facet_tally or self.ctx.tally(self.matching_rows)
+        tally = self.facet_tally
+        if tally is None:
+            tally = self.ctx.tally(self.matching_rows)
         return tally.facets()
 
 

@@ -33,3 +33,17 @@ def test_a_highlight_on_the_quotation_mark_stays_inside_the_quote() -> None:
     doc = "“Siap.” Itu katanya."
     a = _answer(doc, "“Siap.”", "“Siap")
     assert quote(a) == "“**Siap**.”"
+    nothing = _answer(doc, "“Siap.”", "“")  # a highlight of the dropped mark alone
+    assert quote(nothing) == "“Siap.”"
+
+
+def test_quotation_marks_inside_a_sentence_stay_balanced() -> None:
+    """Only a pair enclosing the whole sentence is replaced: a sentence that opens with a
+    quotation but goes on, or quotes a phrase, keeps its marks inside the quote's pair."""
+    doc = "“Kami siap,” ujar Lago. Ia menyebut “kota cerdas”"
+    said = _answer(doc, "“Kami siap,” ujar Lago.", "siap")
+    assert quote(said) == "““Kami **siap**,” ujar Lago.”"
+    phrase = _answer(doc, "Ia menyebut “kota cerdas”", "kota")
+    assert quote(phrase) == "“Ia menyebut “**kota** cerdas””"
+    for text in ("“", "“”", "", "'"):  # no crash on quotes made of marks alone
+        assert quote(_answer(text + " x", text, "")).startswith("“")

@@ -279,15 +279,25 @@
     return [item.source, item.published].filter(Boolean);
   }
 
-  /* [start, end) of `text` without the quotation marks and spaces around it: the page
-     adds its own curly quotes, and a quoted sentence should not get two pairs. */
-  var QUOTES = "\u201C\u201D\u201E\u00AB\u00BB\"'\u2018\u2019";
+  /* [start, end) of `text` without its own enclosing pair of quotation marks: the page adds
+     its own curly quotes, and a sentence that is a quotation as a whole (its first mark
+     opens a pair its last mark closes, no other mark of the pair inside) should not get two
+     pairs. "\u201CKami siap,\u201D ujar Lago." keeps its marks (api/terminal.py: the same). */
+  var PAIRS = { "\u201C": "\u201D", "\u201E": "\u201C\u201D", "\u00AB": "\u00BB", "\"": "\"",
+                "\u2018": "\u2019", "'": "'" };
   function coreRange(text) {
-    var s = 0;
-    var e = text.length;
-    while (s < e && (QUOTES.indexOf(text[s]) >= 0 || /\s/.test(text[s]))) { s++; }
-    while (e > s && (QUOTES.indexOf(text[e - 1]) >= 0 || /\s/.test(text[e - 1]))) { e--; }
-    return e > s ? [s, e] : [0, text.length];
+    var s = text.length - text.replace(/^\s+/, "").length;
+    var e = text.replace(/\s+$/, "").length;
+    var closing = PAIRS[text.charAt(s)] || "";
+    if (e - s >= 2 && closing.indexOf(text.charAt(e - 1)) >= 0) {
+      var inner = text.slice(s + 1, e - 1);
+      var marks = text.charAt(s) + closing;
+      for (var i = 0; i < marks.length; i++) {
+        if (inner.indexOf(marks.charAt(i)) >= 0) { return [0, text.length]; }
+      }
+      return [s + 1, e - 1];
+    }
+    return [0, text.length];
   }
 
   function citationText(answer) {
