@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from index.records import Document
 from search.answer.ask import AskResult
@@ -199,10 +199,16 @@ class AskIn(BaseModel):
     lang: str | None = Field(None, description="Only consider passages in this language")
     mode: str = Field(DEFAULT_MODE, description="Retrieval mode: hybrid, dense or bm25")
     # one value or a list, as /search takes ``source=A`` or ``source=A&source=B``
-    source: list[str] | str = Field([], description="Only these outlets (one or a list)")
-    doc: list[str] | str = Field([], description="Only these documents (one or a list)")
+    source: list[str] = Field([], description="Only these outlets (one name or a list)")
+    doc: list[str] = Field([], description="Only these documents (one id or a list)")
     date_from: str | None = Field(None, description="Published on or after (YYYY-MM-DD)")
     date_to: str | None = Field(None, description="Published on or before (YYYY-MM-DD)")
+
+    @field_validator("source", "doc", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        """One name is a list of one (a union type would name its members in a 422)."""
+        return [value] if isinstance(value, str) else value
 
 
 class AskOut(BaseModel):

@@ -1,6 +1,6 @@
-"""How the CLI shows an answer's quote in a terminal: the quoted text verbatim inside one
-pair of curly quotes, its highlight between ``**``, and an ellipsis where the quote was cut
-out of a longer sentence."""
+"""How the CLI shows an answer's quote in a terminal: the quoted text verbatim, its
+highlight between ``**``, an ellipsis where the quote was cut out of a longer sentence, and
+a pair of curly quotes around it unless the text has quotation marks of its own."""
 
 from __future__ import annotations
 
@@ -11,31 +11,19 @@ if TYPE_CHECKING:  # the CLI imports lazily: ``--help`` stays fast
 
 # A quote not after these (or a line end) was cut out of a longer sentence.
 _ENDS = (".", "!", "?", "”", "’", '"', "'", "»", ")")
-# A sentence that is a quotation as a whole — its first mark opens a pair its last mark
-# closes, with no other mark of the pair inside — brings its own pair; the quote's pair
-# replaces it (the web page's ``coreRange`` does the same). "“Kami siap,” ujar Lago." is not
-# one: its marks stay, inside the quote's own pair.
-_PAIRS = {"“": "”", "„": "“”", "«": "»", '"': '"', "‘": "’", "'": "'"}
-
-
-def _core(text: str) -> tuple[int, int]:
-    """[start, end) of ``text`` without its own enclosing pair of quotation marks (and the
-    spaces around them), or all of ``text`` when it is not enclosed in one."""
-    s, e = len(text) - len(text.lstrip()), len(text.rstrip())
-    closing = _PAIRS.get(text[s:s + 1], "")
-    if e - s >= 2 and text[e - 1] in closing:
-        inner = text[s + 1:e - 1]
-        if not any(m in inner for m in (text[s], *closing)):
-            return s + 1, e - 1
-    return 0, len(text)
+# A sentence with double quotation marks of its own ("“Kami siap,” ujar Lago.", or the first
+# sentence of a quotation that goes on) is shown as it stands: a pair of ours around it would
+# leave its marks unbalanced or doubled, and changing its marks would change the quote. The
+# web page's ``ownMarks`` (api/static/app.js) follows the same rule.
+OWN_MARKS = "“”„«»\""
 
 
 def quote(a: Answer) -> str:
-    """``“…text **highlight** text…”``."""
-    s, e = _core(a.text)
-    hs, he = (max(s, min(e, x)) for x in a.highlight)
+    """``“…text **highlight** text…”`` (without our pair when the text has its own marks)."""
+    hs, he = a.highlight
     before = a.document.text[:a.char_start].rstrip(" \t")[-1:]
     head = "…" if before not in (*_ENDS, "", "\n") else ""
     tail = "…" if a.text.rstrip()[-1:] not in _ENDS else ""
     marked = "**" + a.text[hs:he] + "**" if he > hs else ""
-    return "“" + head + a.text[s:hs] + marked + a.text[he:e] + tail + "”"
+    body = head + a.text[:hs] + marked + a.text[he:] + tail
+    return body if any(m in a.text for m in OWN_MARKS) else "“" + body + "”"

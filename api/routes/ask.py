@@ -20,7 +20,7 @@ async def ask(
 ) -> AskOut:
     reject_unknown(request, frozenset())  # the question comes in the body, not the URL
     query = Query.parse(body.question, k=body.k, mode=body.mode, lang=body.lang,
-                        sources=_listed(body.source), docs=_listed(body.doc),
+                        sources=body.source, docs=body.doc,
                         date_from=body.date_from, date_to=body.date_to, text_field="question")
     result = await guards.reads.run(
         request, lambda budget: answerer.ask(searcher, query, budget),
@@ -29,6 +29,3 @@ async def ask(
     metrics.answered(withheld=result.answer is None)
     return AskOut.of(result)
 
-
-def _listed(value: list[str] | str) -> list[str]:
-    return [value] if isinstance(value, str) else value

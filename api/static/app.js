@@ -279,32 +279,23 @@
     return [item.source, item.published].filter(Boolean);
   }
 
-  /* [start, end) of `text` without its own enclosing pair of quotation marks: the page adds
-     its own curly quotes, and a sentence that is a quotation as a whole (its first mark
-     opens a pair its last mark closes, no other mark of the pair inside) should not get two
-     pairs. "\u201CKami siap,\u201D ujar Lago." keeps its marks (api/terminal.py: the same). */
-  var PAIRS = { "\u201C": "\u201D", "\u201E": "\u201C\u201D", "\u00AB": "\u00BB", "\"": "\"",
-                "\u2018": "\u2019", "'": "'" };
-  function coreRange(text) {
-    var s = text.length - text.replace(/^\s+/, "").length;
-    var e = text.replace(/\s+$/, "").length;
-    var closing = PAIRS[text.charAt(s)] || "";
-    if (e - s >= 2 && closing.indexOf(text.charAt(e - 1)) >= 0) {
-      var inner = text.slice(s + 1, e - 1);
-      var marks = text.charAt(s) + closing;
-      for (var i = 0; i < marks.length; i++) {
-        if (inner.indexOf(marks.charAt(i)) >= 0) { return [0, text.length]; }
-      }
-      return [s + 1, e - 1];
+  /* The curly quotes the page puts around a quote: none when the sentence has double
+     quotation marks of its own ("\u201CKami siap,\u201D ujar Lago.", or the first sentence of
+     a quotation that goes on): ours would double or unbalance them, and changing them would
+     change the quote. api/terminal.py (the CLI) follows the same rule. */
+  var OWN_MARKS = "\u201C\u201D\u201E\u00AB\u00BB\"";
+  function quoteMarks(text) {
+    for (var i = 0; i < OWN_MARKS.length; i++) {
+      if (text.indexOf(OWN_MARKS.charAt(i)) >= 0) { return ["", ""]; }
     }
-    return [0, text.length];
+    return ["\u201C", "\u201D"];
   }
 
   function citationText(answer) {
     var c = answer.citations && answer.citations[0] ? answer.citations[0] : {};
     var parts = [c.title || answer.doc_id, c.source, c.published].filter(Boolean);
-    var r = coreRange(answer.text);
-    var s = "\u201C" + answer.text.slice(r[0], r[1]) + "\u201D \u2014 " + parts.join(", ");
+    var m = quoteMarks(answer.text);
+    var s = m[0] + answer.text + m[1] + " \u2014 " + parts.join(", ");
     if (c.url) { s += " (" + c.url + ")"; }
     return s;
   }
@@ -564,15 +555,15 @@
   function answerCard(data, params) {
     var a = data.answer;
     var c = a.citations && a.citations[0] ? a.citations[0] : { doc_id: a.doc_id };
-    var r = coreRange(a.text);
+    var m = quoteMarks(a.text);
     var hl = a.highlight || [0, 0];
-    var s = Math.max(r[0], Math.min(r[1], hl[0]));
-    var e = Math.max(s, Math.min(r[1], hl[1]));
+    var s = Math.max(0, Math.min(a.text.length, hl[0]));
+    var e = Math.max(s, Math.min(a.text.length, hl[1]));
     var quote = el("blockquote", { className: "answer-quote", lang: "id" });
     var qp = el("p");
-    qp.appendChild(document.createTextNode("\u201C" + a.text.slice(r[0], s)));
+    qp.appendChild(document.createTextNode(m[0] + a.text.slice(0, s)));
     if (e > s) { qp.appendChild(el("mark", { className: "answer-span", text: a.text.slice(s, e) })); }
-    qp.appendChild(document.createTextNode(a.text.slice(e, r[1]) + "\u201D"));
+    qp.appendChild(document.createTextNode(a.text.slice(e) + m[1]));
     quote.appendChild(qp);
 
     var link = el("a", {
