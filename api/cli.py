@@ -28,7 +28,6 @@ COMMAND_GROUP = "telusur.commands"
 log = logging.getLogger(__name__)
 
 
-
 def _services(settings: Settings):  # noqa: ANN202 - imports kept lazy for a fast --help
     from api.app import build_services
 
