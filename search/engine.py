@@ -234,6 +234,8 @@ class Searcher:
             score=lambda c: self._score(c, query=query, ctx=ctx, question=question,
                                         query_vector=qvec),
         )
+        if tally is not None:  # begun while the query was embedded: add the dense list's own
+            tally.add(matches.dense_only)
         timings["retrieve"] += (time.perf_counter() - t) * 1000
 
         checkpoint(budget, "ranking")
@@ -253,7 +255,7 @@ class Searcher:
             query=query, understood=understood, hits=hits, ctx=ctx,
             took_ms=(time.perf_counter() - t0) * 1000, timings_ms=timings, query_vector=qvec,
             total=matches.total, matching_rows=matches.rows,
-            facet_tally=_with_dense(tally, matches.dense_only),
+            facet_tally=tally,
             empty_reason=None if hits else why_empty(query, ctx, matches.total),
         )
 
@@ -268,13 +270,6 @@ class Searcher:
         if query.mode == "bm25":
             return cands.lexical
         return self.ranker.score(cands, ctx=ctx, question=question, query_vector=query_vector)
-
-
-def _with_dense(tally: FacetTally | None, rows: np.ndarray) -> FacetTally | None:
-    """``tally`` (begun while the query was embedded) with the documents of ``rows`` added."""
-    if tally is not None:
-        tally.add(rows)
-    return tally
 
 
 def why_empty(query: Query, ctx: SearchContext, total: int) -> str:

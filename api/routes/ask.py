@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.deps import AnswererDep, GuardsDep, MetricsDep, SearcherDep, SettingsDep
-from api.routes.params import reject_unknown
+from api.routes.params import check_params
 from api.schemas import AskIn, AskOut
 from search.query import Query
 
@@ -18,7 +18,7 @@ async def ask(
     request: Request, body: AskIn, searcher: SearcherDep, answerer: AnswererDep,
     guards: GuardsDep, settings: SettingsDep, metrics: MetricsDep,
 ) -> AskOut:
-    reject_unknown(request, frozenset())  # the question comes in the body, not the URL
+    check_params(request, frozenset())  # the question comes in the body, not the URL
     query = Query.parse(body.question, k=body.k, mode=body.mode, lang=body.lang,
                         sources=body.source, docs=body.doc,
                         date_from=body.date_from, date_to=body.date_to, text_field="question")
@@ -28,4 +28,3 @@ async def ask(
     metrics.queries.labels("/ask", result.question_lang).inc()
     metrics.answered(withheld=result.answer is None)
     return AskOut.of(result)
-

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from api.deps import SearcherDep
-from api.routes.params import reject_unknown
+from api.routes.params import check_params
 from api.schemas import (
     CitationOut,
     DocumentOut,
@@ -70,7 +70,7 @@ def similar(
     doc_id: str, request: Request, searcher: SearcherDep,
     k: Annotated[int, Query(description=f"How many ({K_MIN}-{K_MAX})")] = 5,
 ) -> SimilarListOut:
-    reject_unknown(request, frozenset({"k"}))
+    check_params(request, frozenset({"k"}))
     check_k(k)
     ctx = searcher.context
     row = ctx.data.doc_rows.get(doc_id)
@@ -86,7 +86,7 @@ def citation(
     doc_id: str, request: Request, searcher: SearcherDep,
     style: Annotated[str, Query(description=" | ".join(STYLES))] = "apa",
 ) -> CitationOut:
-    reject_unknown(request, frozenset({"style"}))
+    check_params(request, frozenset({"style"}))
     check_style(style)
     doc = searcher.context.data.document(doc_id)
     if doc is None:

@@ -7,7 +7,7 @@ from fastapi import Request
 from search.query import QueryError
 
 
-def reject_unknown(request: Request, known: frozenset[str],
+def check_params(request: Request, known: frozenset[str],
                    repeatable: frozenset[str] = frozenset()) -> None:
     """An unknown parameter is a mistake to name, not to ignore (a typo'd filter would
     silently return unfiltered results); so is a single-valued one given twice (``k=5&k=50``

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import GuardsDep, MetricsDep, SearcherDep, SettingsDep
 from api.export import EXPORTS, FORMATS, filename, to_csv, to_jsonl
-from api.routes.params import reject_unknown
+from api.routes.params import check_params
 from api.schemas import SearchOut
 from search.query import (
     DEFAULT_K,
@@ -57,7 +57,7 @@ async def search(
     = 0,
     format: Annotated[str, Query(description=" | ".join(FORMATS))] = "json",
 ) -> SearchOut | Response:
-    reject_unknown(request, SEARCH_PARAMS, repeatable=frozenset({"source", "doc"}))
+    check_params(request, SEARCH_PARAMS, repeatable=frozenset({"source", "doc"}))
     if format not in FORMATS:
         raise QueryError("format", f"format: unknown format {format!r}; "
                          f"use one of {', '.join(FORMATS)}")
