@@ -170,8 +170,8 @@ class IndexData:
                        page=doc.page_at(start))
 
     def will_read(self, passage_rows: np.ndarray) -> None:
-        """Hint that these passages' document texts are about to be read, so that texts the
-        page cache lost are fetched together rather than one candidate at a time."""
+        """Hint that these passages' documents are about to be read, so that texts the page
+        cache lost are fetched together rather than one candidate at a time."""
         docs = np.unique(self.passage_doc_rows[np.asarray(passage_rows, dtype=np.int64)])
         seg_of = np.searchsorted(self.doc_offsets, docs, side="right") - 1
         for i in np.unique(seg_of):

@@ -250,11 +250,12 @@ class Segment:
         return len(self.passages)
 
     def will_read(self, rows: np.ndarray) -> None:
-        """Hint that the texts of these document rows are about to be read
-        (``FileBytes.will_need``); ranking reads texts alone, metadata only for the hits."""
+        """Hint that the texts and metadata of these document rows are about to be read
+        (``FileBytes.will_need``)."""
         rows = np.asarray(rows, dtype=np.int64)
-        self._texts.will_need(self.text_offsets[rows].tolist(),
-                              self.text_offsets[rows + 1].tolist())
+        for offsets, file in ((self.text_offsets, self._texts), (self._meta_offsets, self._docs)):
+            at = np.asarray(offsets)
+            file.will_need(at[rows].tolist(), at[rows + 1].tolist())
 
     def text(self, row: int) -> str:
         lo, hi = int(self.text_offsets[row]), int(self.text_offsets[row + 1])
